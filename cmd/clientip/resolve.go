@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/corpus"
+)
+
+const resolveUsage = `Usage:
+  clientip resolve --peer ADDR [config flags] [-H 'Name: value' ...] [--json]
+  clientip resolve --jsonl < cases.jsonl
+
+Explains one decision: the peer, each hop inspected, and the answer.
+
+With --jsonl, reads one case per line on stdin,
+  {"name":..., "config":{...}, "peer":"...", "headers":[["Name","value"],...]}
+and writes one line per case, in order: {"name","ip","reason"}, or
+{"name","error"} when the config is invalid. It exits 0 unless stdin
+cannot be read.
+
+Flags:
+`
+
+func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("resolve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), resolveUsage)
+		fs.PrintDefaults()
+	}
+	var (
+		cf      configFlags
+		peer    = fs.String("peer", "", "socket peer: ip:port, [ipv6]:port, or @ for a Unix socket")
+		headers headerFlag
+		jsonl   = fs.Bool("jsonl", false, "run JSON-lines cases from stdin")
+		asJSON  = fs.Bool("json", false, "print the explanation as JSON")
+	)
+	cf.register(fs)
+	fs.Var(&headers, "H", "request header line `Name: value`; repeat for several lines")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *jsonl {
+		return runBatch(stdin, stdout)
+	}
+	seen := false
+	fs.Visit(func(f *flag.Flag) { seen = seen || f.Name == "peer" })
+	if !seen {
+		return usagef("--peer is required (use --peer @ for a Unix socket)")
+	}
+	r, err := cf.resolver(fs, core.Config{})
+	if err != nil {
+		return err
+	}
+	ex := r.Explain(core.ParsePeer(*peer), headers.h)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(explanationJSON(ex))
+	}
+	_, err = fmt.Fprintln(stdout, ex)
+	return err
+}
+
+// runBatch runs conformance cases: one JSON object in, one out, in order.
+func runBatch(stdin io.Reader, stdout io.Writer) error {
+	w := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(w)
+	err := corpus.Lines(stdin, func(n int, line []byte) error {
+		c, err := corpus.ParseCase(line)
+		out := corpus.Outcome{Name: c.Name, Err: fmt.Sprintf("line %d: %v", n, err)}
+		if err == nil {
+			out = c.Run()
+		}
+		return enc.Encode(out)
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// explanationJSON is the --json form of an explanation.
+func explanationJSON(ex core.Explanation) any {
+	r := ex.Result
+	out := struct {
+		IP     string      `json:"ip"`
+		Port   *uint16     `json:"port,omitempty"`
+		Reason string      `json:"reason"`
+		Peer   string      `json:"peer"`
+		Header string      `json:"header,omitempty"`
+		Hop    int         `json:"hop,omitempty"`
+		Steps  []core.Step `json:"steps"`
+	}{IP: r.String(), Reason: r.Reason.String(), Peer: r.Peer.String(), Header: r.Header, Hop: r.Hop, Steps: ex.Steps}
+	if r.HasPort {
+		out.Port = &r.Port
+	}
+	return out
+}
+
+// headerFlag collects -H 'Name: value' lines into a header, in order.
+type headerFlag struct{ h http.Header }
+
+func (f *headerFlag) String() string { return "" }
+
+func (f *headerFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want 'Name: value', got %q", v)
+	}
+	if f.h == nil {
+		f.h = http.Header{}
+	}
+	f.h.Add(strings.TrimSpace(name), strings.TrimLeft(value, " \t"))
+	return nil
+}

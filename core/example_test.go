@@ -1,0 +1,90 @@
+package core_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/trustedip/trustedip/core"
+)
+
+// A load balancer at 10.0.0.4 forwards a request that passed through a
+// second proxy at 10.0.0.3. The client wrote its own X-Forwarded-For entry
+// on the left, hoping to be taken for 10.0.0.1; walking from the right
+// stops at the first address that is not a trusted proxy.
+func Example() {
+	cfg, err := core.ParseConfig([]byte(`{"trusted_proxies":["10.0.0.0/8"],"header":"X-Forwarded-For"}`))
+	if err != nil {
+		panic(err)
+	}
+	res, err := core.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	h := http.Header{}
+	h.Add("X-Forwarded-For", "10.0.0.1, 203.0.113.7, 10.0.0.3")
+
+	r := res.Resolve(netip.MustParseAddrPort("10.0.0.4:1234"), h)
+	fmt.Println(r.Addr, r.Reason, r.Header, r.Hop)
+	// Output: 203.0.113.7 header X-Forwarded-For 2
+}
+
+// A peer that is not a trusted proxy is the client, whatever it says.
+func ExampleResolver_Resolve_untrustedPeer() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	h := http.Header{"X-Forwarded-For": {"10.0.0.1"}}
+
+	r := res.Resolve(netip.MustParseAddrPort("198.51.100.9:5555"), h)
+	fmt.Println(r.Addr, r.Reason)
+	// Output: 198.51.100.9 peer-untrusted
+}
+
+func ExampleResolver_Explain() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"private"}, Header: "Forwarded"})
+	h := http.Header{"Forwarded": {`for="[2001:db8::7]:4711";proto=https, for=10.0.0.3`}}
+
+	fmt.Println(res.Explain(core.ParsePeer("10.0.0.4:1234"), h))
+	// Output:
+	// peer 10.0.0.4:1234 is trusted by 10.0.0.0/8 (private), so its Forwarded is read
+	// hop 1 10.0.0.3 is trusted by 10.0.0.0/8 (private)
+	// hop 2 2001:db8::7 is not trusted, so it is the client
+	// => [2001:db8::7]:4711 (header)
+}
+
+// ResolveBytes reads header lines in place, as fasthttp hands them over.
+func ExampleResolver_ResolveBytes() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Real-IP"})
+	lines := [][]byte{[]byte("203.0.113.7")}
+
+	r := res.ResolveBytes(core.ParsePeerBytes([]byte("127.0.0.1:40000")), lines)
+	fmt.Println(r.Addr, r.Reason)
+	// Output: 203.0.113.7 header
+}
+
+// Refresh the Cloudflare ranges from the list Cloudflare publishes, here
+// read from a string.
+func ExampleReadTrustSet() {
+	fresh, err := core.ReadTrustSet(strings.NewReader("173.245.48.0/20\n2400:cb00::/32\n"))
+	if err != nil {
+		panic(err)
+	}
+	res := core.MustNew(core.Config{Header: "CF-Connecting-IP"}, core.WithTrustSet(fresh))
+	h := http.Header{"Cf-Connecting-Ip": {"203.0.113.7"}}
+
+	r := res.Resolve(netip.MustParseAddrPort("173.245.48.10:443"), h)
+	fmt.Println(r.Addr, r.Reason)
+	// Output: 203.0.113.7 header
+}
+
+func ExampleParsePeer() {
+	for _, s := range []string{"10.0.0.2:443", "[::ffff:10.0.0.2]:443", "@", "nonsense"} {
+		p := core.ParsePeer(s)
+		fmt.Printf("%q ip=%v unix=%v %q\n", s, p.IsIP(), p.IsUnix(), p)
+	}
+	// Output:
+	// "10.0.0.2:443" ip=true unix=false "10.0.0.2:443"
+	// "[::ffff:10.0.0.2]:443" ip=true unix=false "10.0.0.2:443"
+	// "@" ip=false unix=true "@"
+	// "nonsense" ip=false unix=false ""
+}

@@ -1,0 +1,192 @@
+package core
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzForwardedElement checks the Forwarded element parser against the
+// reference parser, and the []byte form against the string form.
+func FuzzForwardedElement(f *testing.F) {
+	for _, s := range []string{
+		"for=1.2.3.4", `for="1.2.3.4:80"`, `for="[2001:db8::1]:80";proto=https`, "FOR=1.2.3.4;by=x",
+		"for=1.2.3.4;for=1.2.3.5", "for = 1.2.3.4", `for="1.2.3.4`, `for="\1.2.3.4"`, "for=unknown",
+		"for=_x", `for="2001:db8::1"`, "proto=http", ";;for=1.2.3.4;", `for="[::1]"x`, `for=""`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, el string) {
+		h, ok := forwardedHop(el)
+		want, wantOK := refForwardedHop(el)
+		if ok != wantOK || ok && h.addr != want {
+			t.Fatalf("forwardedHop(%q) = %v %v, reference %v %v", el, h.addr, ok, want, wantOK)
+		}
+		hb, okb := forwardedHop([]byte(el))
+		if hb != h || okb != ok {
+			t.Fatalf("forwardedHop([]byte(%q)) differs from the string form", el)
+		}
+	})
+}
+
+// fuzzConfigs are the configurations FuzzResolve chooses from.
+var fuzzConfigs = []Config{
+	{TrustedProxies: []string{"10.0.0.0/8", "2001:db8:1::/48"}, Header: "X-Forwarded-For"},
+	{TrustedProxies: []string{"10.0.0.0/8", "2001:db8:1::/48"}, Header: "Forwarded"},
+	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Real-IP"},
+	{TrustedProxies: []string{"10.0.0.0/8", "loopback"}, Header: "X-Forwarded-For", TrustedHops: 2},
+	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "Forwarded", TrustedHops: 1, TrustUnixSocket: true},
+	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustUnixSocket: true},
+	{TrustedProxies: []string{"10.0.0.0/8"}},
+}
+
+// FuzzResolve holds Resolve to the reference implementation and to the
+// contract's invariants:
+//   - no panic;
+//   - the answer is the peer or an address among the hops;
+//   - in rightmost-untrusted mode, a trusted address is never the answer
+//     with reason header;
+//   - the answer is canonical;
+//   - every entry point gives the same Result.
+func FuzzResolve(f *testing.F) {
+	f.Add(uint8(0), "10.0.0.2:443", "1.1.1.1, 10.0.0.1")
+	f.Add(uint8(0), "10.0.0.2:443", "10.0.0.5\n1.1.1.1, junk, 10.0.0.1")
+	f.Add(uint8(1), "10.0.0.2:443", `for=1.1.1.1;proto=http, for="[2001:db8:1::9]:80"`)
+	f.Add(uint8(1), "10.0.0.2:443", `for="a\", for=1.1.1.1", for=10.0.0.1`)
+	f.Add(uint8(1), "10.0.0.2:443", `for=a\"b, for=1.2.3.4"`)
+	f.Add(uint8(2), "10.0.0.2:443", " 5.5.5.5 ")
+	f.Add(uint8(3), "127.0.0.1:1", "1.1.1.1, 2.2.2.2, 3.3.3.3")
+	f.Add(uint8(4), "@", "for=1.1.1.1")
+	f.Add(uint8(5), "", ",,,")
+	f.Add(uint8(6), "10.0.0.1:1", "1.1.1.1")
+	f.Add(uint8(0), "[::ffff:10.0.0.2]:1", "::ffff:10.0.0.3, fe80::1%eth0")
+	f.Fuzz(func(t *testing.T, which uint8, peerText, header string) {
+		r := MustNew(fuzzConfigs[int(which)%len(fuzzConfigs)])
+		var lines []string
+		if header != "" {
+			lines = strings.Split(header, "\n")
+		}
+		peer := ParsePeer(peerText)
+		got := r.ResolveValues(peer, lines)
+
+		want := refResolve(r, peer, lines)
+		if got.Addr != want.addr || got.Reason != want.reason || got.Hop != want.hop {
+			t.Fatalf("Resolve = %v %v hop %d, reference %v %v hop %d\n%s",
+				got.Addr, got.Reason, got.Hop, want.addr, want.reason, want.hop, r.ExplainValues(peer, lines))
+		}
+
+		if got.Hop == 0 {
+			if got.Addr != peer.Addr() {
+				t.Fatalf("answer %v from the peer, but the peer is %v", got.Addr, peer)
+			}
+		} else if !amongHops(r, lines, got.Addr) {
+			t.Fatalf("answer %v is not among the hops of %q", got.Addr, header)
+		}
+		if r.hops == 0 && r.kind != kindSingle && got.Reason == Header && r.trust.Contains(got.Addr) {
+			t.Fatalf("trusted address %v returned with reason header", got.Addr)
+		}
+		if got.Addr.IsValid() {
+			if got.Addr.Is4In6() || got.Addr.Zone() != "" {
+				t.Fatalf("answer %v is not normalised", got.Addr)
+			}
+			if back, err := netip.ParseAddr(got.String()); err != nil || back != got.Addr {
+				t.Fatalf("answer %v does not round-trip", got.Addr)
+			}
+		}
+
+		var b [][]byte
+		for _, l := range lines {
+			b = append(b, []byte(l))
+		}
+		if again := r.ResolveBytes(ParsePeerBytes([]byte(peerText)), b); again != got {
+			t.Fatalf("ResolveBytes = %+v, ResolveValues = %+v", again, got)
+		}
+		if ex := r.ExplainValues(peer, lines); ex.Result != got || len(ex.Steps) == 0 {
+			t.Fatalf("Explain = %+v, Resolve = %+v", ex.Result, got)
+		}
+		if r.HeaderKey() != "" {
+			h := http.Header{}
+			for _, l := range lines {
+				h.Add(r.HeaderKey(), l)
+			}
+			if again := r.ResolvePeer(peer, h); again != got {
+				t.Fatalf("ResolvePeer = %+v, ResolveValues = %+v", again, got)
+			}
+		}
+	})
+}
+
+// amongHops reports whether a is the address of some element of the
+// header, however the element is written.
+func amongHops(r *Resolver, lines []string, a netip.Addr) bool {
+	for _, line := range lines {
+		var parts []string
+		if r.kind == kindForwarded {
+			parts = splitOutsideQuotes(line, ',')
+		} else {
+			parts = strings.Split(line, ",")
+		}
+		for _, e := range parts {
+			e = strings.Trim(e, " \t")
+			var got netip.Addr
+			var ok bool
+			if r.kind == kindForwarded {
+				got, ok = refForwardedHop(e)
+			} else {
+				got, _, _, ok = refHop(e)
+			}
+			if ok && got == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FuzzParseConfig: no panic on any input; a config that parses and
+// validates survives a JSON round trip unchanged, and its Resolver answers.
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"trusted_proxies":["10.0.0.0/8","loopback"],"header":"X-Forwarded-For"}`,
+		`{"trusted_proxies":["::ffff:10.0.0.0/104"],"header":"Forwarded","trusted_hops":2}`,
+		`{"trusted_proxies":["fe80::1%eth0"]}`, `{"trusted_hops":-1}`, `{"header":"X Real"}`,
+		`{"trust_unix_socket":true}`, `{"unknown":1}`, `{} {}`, `[]`, `null`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data)
+		if err != nil {
+			return
+		}
+		r, err := New(cfg)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		out, err := json.Marshal(r.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseConfig(out)
+		if err != nil {
+			t.Fatalf("round trip of %s: %v", out, err)
+		}
+		if !reflect.DeepEqual(normalConfig(back), normalConfig(cfg)) {
+			t.Fatalf("round trip changed %+v into %+v", cfg, back)
+		}
+		r.ResolvePeer(ParsePeer("10.0.0.1:1"), http.Header{r.HeaderKey(): {"1.1.1.1"}})
+	})
+}
+
+func normalConfig(c Config) Config {
+	if len(c.TrustedProxies) == 0 {
+		c.TrustedProxies = nil
+	}
+	return c
+}

@@ -1,0 +1,15 @@
+package core
+
+// Option adjusts a Resolver beyond what the JSON Config can say.
+type Option func(*options)
+
+type options struct {
+	extra []*TrustSet
+}
+
+// WithTrustSet adds the prefixes of set to the trusted proxies, for lists
+// loaded at run time with ReadTrustSet (a fresh Cloudflare list, a cloud
+// provider's ranges). The set is read once, by New.
+func WithTrustSet(set *TrustSet) Option {
+	return func(o *options) { o.extra = append(o.extra, set) }
+}

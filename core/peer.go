@@ -1,0 +1,119 @@
+package core
+
+import (
+	"net"
+	"net/netip"
+)
+
+// Peer is the socket peer of a request: an IP endpoint, a Unix socket, or
+// unknown. It is a small value type, compared with ==.
+//
+// The distinction matters for trust: a Unix-socket peer is usually a local
+// reverse proxy and may be trusted (Config.TrustUnixSocket), but it has no
+// address to fall back on. An unknown peer is never trusted, because
+// nothing about it can be verified.
+type Peer struct {
+	addr netip.Addr
+	port uint16
+	kind peerKind
+}
+
+type peerKind uint8
+
+const (
+	peerUnknown peerKind = iota
+	peerIP
+	peerUnix
+)
+
+// UnixPeer is the peer of a connection accepted on a Unix socket.
+var UnixPeer = Peer{kind: peerUnix}
+
+// PeerFromAddrPort returns an IP peer, normalised: v4-mapped addresses are
+// unmapped and zones dropped. An invalid or unspecified address gives the
+// unknown peer.
+func PeerFromAddrPort(ap netip.AddrPort) Peer {
+	a := ap.Addr().Unmap().WithZone("")
+	if !a.IsValid() || a.IsUnspecified() {
+		return Peer{}
+	}
+	return Peer{addr: a, port: ap.Port(), kind: peerIP}
+}
+
+// ParsePeer parses a peer in the form net/http puts in Request.RemoteAddr:
+// "ip:port", "[ipv6]:port", or a bare address. "" and "@" are the forms a
+// Unix socket takes there and give UnixPeer. Anything else gives the unknown
+// peer, which Resolve answers with NoPeer.
+func ParsePeer(remoteAddr string) Peer {
+	return parsePeer(remoteAddr)
+}
+
+// ParsePeerBytes is ParsePeer for a []byte, without copying it.
+func ParsePeerBytes(remoteAddr []byte) Peer {
+	return parsePeer(remoteAddr)
+}
+
+func parsePeer[T text](s T) Peer {
+	if len(s) == 0 || (len(s) == 1 && s[0] == '@') {
+		return UnixPeer
+	}
+	// "ip:port", the form net/http always uses for TCP, without the
+	// general parser.
+	if ip, n, ok := scanIPv4(s); ok && ip != 0 && n < len(s) && s[n] == ':' {
+		if port, ok := parsePort(s[n+1:]); ok {
+			return Peer{addr: addr4(ip), port: port, kind: peerIP}
+		}
+	}
+	h, ok := parseHop(s)
+	if !ok {
+		return Peer{}
+	}
+	return Peer{addr: h.addr, port: h.port, kind: peerIP}
+}
+
+// PeerFromNetAddr converts a net.Addr from a connection. *net.TCPAddr and
+// *net.UDPAddr are converted without formatting; *net.UnixAddr gives
+// UnixPeer; other types are parsed from their String form.
+func PeerFromNetAddr(a net.Addr) Peer {
+	switch v := a.(type) {
+	case nil:
+		return Peer{}
+	case *net.TCPAddr:
+		if v == nil {
+			return Peer{}
+		}
+		return PeerFromAddrPort(v.AddrPort())
+	case *net.UDPAddr:
+		if v == nil {
+			return Peer{}
+		}
+		return PeerFromAddrPort(v.AddrPort())
+	case *net.UnixAddr:
+		return UnixPeer
+	}
+	return ParsePeer(a.String())
+}
+
+// AddrPort returns the peer's address and port; it is invalid unless IsIP.
+func (p Peer) AddrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.port) }
+
+// Addr returns the peer's address; it is invalid unless IsIP.
+func (p Peer) Addr() netip.Addr { return p.addr }
+
+// IsIP reports whether the peer is an IP endpoint.
+func (p Peer) IsIP() bool { return p.kind == peerIP }
+
+// IsUnix reports whether the peer is a Unix socket.
+func (p Peer) IsUnix() bool { return p.kind == peerUnix }
+
+// String returns "ip:port" for an IP peer, "@" for a Unix socket and "" for
+// an unknown peer.
+func (p Peer) String() string {
+	switch p.kind {
+	case peerIP:
+		return p.AddrPort().String()
+	case peerUnix:
+		return "@"
+	}
+	return ""
+}

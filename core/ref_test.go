@@ -1,0 +1,188 @@
+package core
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// This file is a second implementation of the contract, written for
+// clarity rather than speed: it splits every line left to right into a
+// slice of elements and then walks the slice. The fuzz tests hold the real
+// resolver, which never builds that slice and reads Forwarded from the
+// right, to the same answers.
+
+type refAnswer struct {
+	addr   netip.Addr
+	reason Reason
+	hop    int
+}
+
+func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
+	peer := refAnswer{addr: p.Addr()}
+	switch {
+	case p.IsIP():
+		if !r.trust.Contains(p.Addr()) {
+			peer.reason = PeerUntrusted
+			return peer
+		}
+	case p.IsUnix() && r.trustUnix:
+	default:
+		peer.reason = NoPeer
+		return peer
+	}
+	if r.kind == kindNone {
+		peer.reason = NoHeader
+		return peer
+	}
+	if r.kind == kindSingle {
+		return refSingle(peer, lines)
+	}
+	var elems []string
+	for _, line := range lines {
+		var parts []string
+		if r.kind == kindForwarded {
+			parts = splitOutsideQuotes(line, ',')
+		} else {
+			parts = strings.Split(line, ",")
+		}
+		for _, e := range parts {
+			if e = strings.Trim(e, " \t"); e != "" {
+				elems = append(elems, e)
+			}
+		}
+	}
+	if len(elems) == 0 {
+		peer.reason = NoHeader
+		return peer
+	}
+	last := peer
+	for i := len(elems) - 1; i >= 0; i-- {
+		n := len(elems) - i
+		var (
+			a  netip.Addr
+			ok bool
+		)
+		if r.kind == kindForwarded {
+			a, ok = refForwardedHop(elems[i])
+		} else {
+			a, _, _, ok = refHop(elems[i])
+		}
+		if !ok {
+			last.reason = Broken
+			return last
+		}
+		if r.hops > 0 && n == r.hops || r.hops == 0 && !r.trust.Contains(a) {
+			return refAnswer{addr: a, reason: Header, hop: n}
+		}
+		last = refAnswer{addr: a, hop: n}
+	}
+	if r.hops > 0 {
+		last.reason = Broken
+	} else {
+		last.reason = AllTrusted
+	}
+	return last
+}
+
+func refSingle(peer refAnswer, lines []string) refAnswer {
+	var vals []string
+	for _, l := range lines {
+		if v := strings.Trim(l, " \t"); v != "" {
+			vals = append(vals, v)
+		}
+	}
+	switch {
+	case len(vals) == 0:
+		peer.reason = NoHeader
+		return peer
+	case len(lines) > 1, strings.Contains(vals[0], ","):
+		peer.reason = Broken
+		return peer
+	}
+	a, _, _, ok := refHop(vals[0])
+	if !ok {
+		peer.reason = Broken
+		return peer
+	}
+	return refAnswer{addr: a, reason: Header, hop: 1}
+}
+
+// splitOutsideQuotes splits s at sep where sep is not inside a quoted
+// string, reading left to right. An unterminated quoted string runs to the
+// end of s.
+func splitOutsideQuotes(s string, sep byte) []string {
+	var out []string
+	in, start := false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case !in && c == sep:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+func refForwardedHop(el string) (netip.Addr, bool) {
+	fors := 0
+	var node string
+	var quoted bool
+	for _, pair := range splitOutsideQuotes(el, ';') {
+		pair = strings.Trim(pair, " \t")
+		if pair == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok || !isToken(name) {
+			return netip.Addr{}, false
+		}
+		q := strings.HasPrefix(value, `"`)
+		if q {
+			if value, ok = refUnquote(value); !ok {
+				return netip.Addr{}, false
+			}
+		} else if !isToken(value) {
+			return netip.Addr{}, false
+		}
+		if strings.EqualFold(name, "for") {
+			fors++
+			node, quoted = value, q
+		}
+	}
+	if fors != 1 {
+		return netip.Addr{}, false
+	}
+	if quoted && !strings.HasPrefix(node, "[") && strings.Count(node, ":") > 1 {
+		return netip.Addr{}, false
+	}
+	a, _, _, ok := refHop(node)
+	return a, ok
+}
+
+// refUnquote decodes a value that must be exactly one quoted-string.
+func refUnquote(v string) (string, bool) {
+	var b strings.Builder
+	for i := 1; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"':
+			return b.String(), i == len(v)-1
+		case c == '\\':
+			if i+1 == len(v) || !quotedPairChar(v[i+1]) {
+				return "", false
+			}
+			i++
+			b.WriteByte(v[i])
+		case qdtextChar(c):
+			b.WriteByte(c)
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,266 @@
+package core
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/gaissmai/bart"
+)
+
+// TrustSet is an immutable set of IP prefixes: the proxies whose word is
+// believed. The zero value and nil are empty sets that trust nobody.
+//
+// It is backed by a BART multibit trie (github.com/gaissmai/bart). A lookup
+// walks at most 4 levels for IPv4 and 16 for IPv6, one byte per level,
+// whatever the number of prefixes, so a set loaded from a cloud provider's
+// list of thousands of ranges costs about what a single /8 costs. A sorted
+// range slice would need a binary search, log2(n) dependent branches and
+// cache misses per lookup, and every hop of every request pays for the
+// lookup. The trie also answers "which entry matched", which Explain shows.
+//
+// Most deployments trust a handful of prefixes. For up to smallSet of them
+// the set also keeps a flat copy that is scanned with two mask-and-compare
+// instructions per prefix, cheaper than descending the trie.
+type TrustSet struct {
+	table bart.Table[string] // prefix -> the config entry that added it
+	small bool               // v4 and v6 hold every prefix
+	v4    []prefix4
+	v6    []prefix6
+}
+
+// smallSet is the size up to which a flat scan beats the trie.
+const smallSet = 8
+
+type prefix4 struct{ base, mask uint32 }
+
+type prefix6 struct{ hi, lo, maskHi, maskLo uint64 }
+
+// seal finishes construction: it builds the flat copy of a small set. A
+// set is never changed after it is sealed.
+func (s *TrustSet) seal() *TrustSet {
+	s.v4, s.v6 = nil, nil
+	s.small = s.table.Size() <= smallSet
+	if !s.small {
+		return s
+	}
+	for p := range s.table.All() {
+		bits := p.Bits()
+		if p.Addr().Is4() {
+			b := p.Addr().As4()
+			mask := ^uint32(0) << (32 - bits)
+			if bits == 0 {
+				mask = 0
+			}
+			s.v4 = append(s.v4, prefix4{base: binary.BigEndian.Uint32(b[:]), mask: mask})
+			continue
+		}
+		b := p.Addr().As16()
+		var mhi, mlo uint64
+		switch {
+		case bits >= 64:
+			mhi, mlo = ^uint64(0), ^uint64(0)<<(128-bits)
+			if bits == 64 {
+				mlo = 0
+			}
+		case bits > 0:
+			mhi = ^uint64(0) << (64 - bits)
+		}
+		s.v6 = append(s.v6, prefix6{
+			hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]),
+			maskHi: mhi, maskLo: mlo,
+		})
+	}
+	return s
+}
+
+// NewTrustSet builds a set from config entries: CIDRs, bare addresses, and
+// preset names (see Presets). The error names the first bad entry.
+func NewTrustSet(entries ...string) (*TrustSet, error) {
+	s := &TrustSet{}
+	for i, e := range entries {
+		if err := s.add(e); err != nil {
+			return nil, &EntryError{Index: i, Entry: e, Err: err}
+		}
+	}
+	return s.seal(), nil
+}
+
+// MustTrustSet is NewTrustSet for entries known at compile time; it panics
+// on a bad entry.
+func MustTrustSet(entries ...string) *TrustSet {
+	s, err := NewTrustSet(entries...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// ReadTrustSet reads one prefix or address per line, the format in which
+// Cloudflare publishes https://www.cloudflare.com/ips-v4 and ips-v6 and in
+// which most providers publish plain lists. Blank lines and lines starting
+// with '#' are skipped. The error names the line.
+//
+// Use it to refresh a preset without a new release:
+//
+//	set, err := core.ReadTrustSet(resp.Body)
+//	res, err := core.New(cfg, core.WithTrustSet(set))
+func ReadTrustSet(r io.Reader) (*TrustSet, error) {
+	s := &TrustSet{}
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		e := strings.TrimSpace(sc.Text())
+		if e == "" || e[0] == '#' {
+			continue
+		}
+		p, err := parsePrefix(e)
+		if err != nil {
+			return nil, fmt.Errorf("line %d %q: %w", line, e, err)
+		}
+		s.insert(p, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return s.seal(), nil
+}
+
+// add inserts one config entry.
+func (s *TrustSet) add(entry string) error {
+	e := strings.TrimSpace(entry)
+	if e == "" {
+		return errEmptyEntry
+	}
+	if preset, ok := lookupPreset(e); ok {
+		for _, p := range preset {
+			s.insert(p, strings.ToLower(e))
+		}
+		return nil
+	}
+	p, err := parsePrefix(e)
+	if err != nil {
+		return err
+	}
+	s.insert(p, e)
+	return nil
+}
+
+func (s *TrustSet) insert(p netip.Prefix, label string) {
+	if _, ok := s.table.Get(p); ok {
+		return // the first entry to name a prefix keeps the credit
+	}
+	s.table.Insert(p, label)
+}
+
+// parsePrefix parses a CIDR or a bare address (a /32 or /128). Host bits are
+// masked off, and a v4-mapped prefix becomes the IPv4 prefix it stands for,
+// because addresses are unmapped before they are matched.
+func parsePrefix(e string) (netip.Prefix, error) {
+	if strings.ContainsRune(e, '%') {
+		return netip.Prefix{}, errZone
+	}
+	var p netip.Prefix
+	if strings.ContainsRune(e, '/') {
+		var err error
+		if p, err = netip.ParsePrefix(e); err != nil {
+			return netip.Prefix{}, err
+		}
+	} else {
+		a, err := netip.ParseAddr(e)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("not an IP address, CIDR or preset name (%v)", presetNames())
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
+}
+
+// Contains reports whether a is inside the set. The address is normalised
+// first: unmapped, and its zone dropped.
+func (s *TrustSet) Contains(a netip.Addr) bool {
+	return s.contains(a.Unmap().WithZone(""))
+}
+
+// contains is Contains for addresses that are already normalised.
+func (s *TrustSet) contains(a netip.Addr) bool {
+	if s == nil {
+		return false
+	}
+	if !s.small {
+		return s.table.Contains(a)
+	}
+	if a.Is4() {
+		b := a.As4()
+		x := binary.BigEndian.Uint32(b[:])
+		for _, p := range s.v4 {
+			if x&p.mask == p.base {
+				return true
+			}
+		}
+		return false
+	}
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	for _, p := range s.v6 {
+		if hi&p.maskHi == p.hi && lo&p.maskLo == p.lo {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup returns the most specific prefix containing a and the config entry
+// that added it ("10.0.0.0/8", "private", ...). It exists for explanations
+// and is not meant for the request path.
+func (s *TrustSet) Lookup(a netip.Addr) (netip.Prefix, string, bool) {
+	if s == nil {
+		return netip.Prefix{}, "", false
+	}
+	a = a.Unmap().WithZone("")
+	if !a.IsValid() {
+		return netip.Prefix{}, "", false
+	}
+	p, label, ok := s.table.LookupPrefixLPM(netip.PrefixFrom(a, a.BitLen()))
+	return p, label, ok
+}
+
+// Len returns the number of distinct prefixes in the set.
+func (s *TrustSet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.table.Size()
+}
+
+// Prefixes returns the set's prefixes in sorted order.
+func (s *TrustSet) Prefixes() []netip.Prefix {
+	if s == nil {
+		return nil
+	}
+	out := make([]netip.Prefix, 0, s.table.Size())
+	for p := range s.table.AllSorted() {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Union returns a new set holding the prefixes of s and o. Neither input is
+// changed.
+func (s *TrustSet) Union(o *TrustSet) *TrustSet {
+	u := &TrustSet{}
+	for _, in := range []*TrustSet{s, o} {
+		if in == nil {
+			continue
+		}
+		for p, label := range in.table.All() {
+			u.insert(p, label)
+		}
+	}
+	return u.seal()
+}
