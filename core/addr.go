@@ -165,98 +165,106 @@ func digitAt[T text](s T, i int) (uint32, bool) {
 }
 
 // parseIPv6 parses an IPv6 address with an optional trailing "%zone".
+// The "::" gap is opened once, at the end.
 func parseIPv6[T text](s T) (netip.Addr, int, bool) {
+	var b [16]byte
+	n := 0    // groups filled
+	gap := -1 // the group index where "::" stands
 	zone := -1
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' {
-			if i == len(s)-1 {
-				return netip.Addr{}, -1, false // "%" must name a zone
-			}
-			zone = i
-			s = s[:i]
-			break
-		}
-	}
-
-	var ip [16]byte
-	n := 0    // bytes of ip filled so far
-	gap := -1 // where "::" stands, as an index into ip
 	i := 0
 	if len(s) >= 2 && s[0] == ':' && s[1] == ':' {
 		gap = 0
 		i = 2
 	}
 	for i < len(s) {
-		if n == 16 {
+		if s[i] == '%' {
+			zone = i
+			break
+		}
+		if n == 8 {
 			return netip.Addr{}, -1, false
 		}
 		start := i
 		var group uint32
 		for i < len(s) && i-start <= 4 {
-			d, ok := hexDigit(s[i])
-			if !ok {
+			d := hexValue[s[i]]
+			if d > 15 {
 				break
 			}
-			group = group<<4 | d
+			group = group<<4 | uint32(d)
 			i++
 		}
 		if i == start || i-start > 4 {
 			return netip.Addr{}, -1, false
 		}
 		if i < len(s) && s[i] == '.' {
-			// A trailing dotted quad fills the last four bytes.
-			if n > 12 || (gap < 0 && n != 12) {
+			// A trailing dotted quad fills the last two groups.
+			if n > 6 || (gap < 0 && n != 6) {
 				return netip.Addr{}, -1, false
 			}
 			v4, end, ok := scanIPv4(s[start:])
-			if !ok || start+end != len(s) {
+			if !ok {
 				return netip.Addr{}, -1, false
 			}
-			ip[n], ip[n+1], ip[n+2], ip[n+3] = byte(v4>>24), byte(v4>>16), byte(v4>>8), byte(v4)
-			n += 4
-			break
+			b[2*n], b[2*n+1], b[2*n+2], b[2*n+3] = byte(v4>>24), byte(v4>>16), byte(v4>>8), byte(v4)
+			n += 2
+			i = start + end
+			if i < len(s) && s[i] != '%' {
+				return netip.Addr{}, -1, false
+			}
+			continue // the zone, or the end
 		}
-		ip[n], ip[n+1] = byte(group>>8), byte(group)
-		n += 2
-		if i == len(s) {
-			break
+		b[2*n], b[2*n+1] = byte(group>>8), byte(group)
+		n++
+		if i == len(s) || s[i] == '%' {
+			continue
 		}
 		if s[i] != ':' || i+1 == len(s) {
 			return netip.Addr{}, -1, false
 		}
 		i++
-		if s[i] == ':' {
+		switch s[i] {
+		case ':':
 			if gap >= 0 {
 				return netip.Addr{}, -1, false
 			}
 			gap = n
 			i++
+		case '%':
+			return netip.Addr{}, -1, false // a single ':' must be followed by a group
 		}
+	}
+	if zone == len(s)-1 {
+		return netip.Addr{}, -1, false // "%" must name a zone
 	}
 	if gap >= 0 {
-		if n == 16 {
+		if n == 8 {
 			return netip.Addr{}, -1, false // "::" must stand for at least one group
 		}
-		moved := n - gap
-		copy(ip[16-moved:], ip[gap:n])
-		clear(ip[gap : 16-moved])
-	} else if n != 16 {
+		// Move the bytes after the gap to the end.
+		for j, k := 2*n-1, 15; j >= 2*gap; j, k = j-1, k-1 {
+			b[k], b[j] = b[j], 0
+		}
+	} else if n != 8 {
 		return netip.Addr{}, -1, false
 	}
-	return netip.AddrFrom16(ip), zone, true
+	return netip.AddrFrom16(b), zone, true
 }
 
-func hexDigit(c byte) (uint32, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return uint32(c - '0'), true
-	case c >= 'a' && c <= 'f':
-		return uint32(c-'a') + 10, true
-	case c >= 'A' && c <= 'F':
-		return uint32(c-'A') + 10, true
+// hexValue maps a byte to its value as a hex digit, or to 0xff.
+var hexValue = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = uint8(c-'a') + 10
+		t[c-'a'+'A'] = uint8(c-'a') + 10
+	}
+	return t
+}()
 
 // parseHop parses one hop token as the contract defines it: IPv4, IPv6,
 // [IPv6], IPv4:port or [IPv6]:port. The address is normalised: v4-mapped
@@ -323,10 +331,7 @@ func parseHop[T text](s T) (hop, bool) {
 		return h, true
 	} else {
 		// Not IPv4, so only unbracketed IPv6 is left, and it has no port:
-		// "2001:db8::1:8080" is an address. One colon cannot be IPv6.
-		if countByte(s, ':') < 2 {
-			return hop{}, false
-		}
+		// "2001:db8::1:8080" is an address.
 		h.addr, zone, ok = parseIPv6(s)
 		if !ok || !zoneOK(s, zone) {
 			return hop{}, false
