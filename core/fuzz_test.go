@@ -41,6 +41,8 @@ var fuzzConfigs = []Config{
 	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "Forwarded", TrustedHops: 1, TrustUnixSocket: true},
 	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustUnixSocket: true},
 	{TrustedProxies: []string{"10.0.0.0/8"}},
+	// More than smallSet prefixes: the trie, not the flat scan.
+	{TrustedProxies: []string{"10.0.0.0/8", "cloudflare", "private", "2001:db8:1::/48"}, Header: "X-Forwarded-For"},
 }
 
 // FuzzResolve holds Resolve to the reference implementation and to the
@@ -63,6 +65,7 @@ func FuzzResolve(f *testing.F) {
 	f.Add(uint8(5), "", ",,,")
 	f.Add(uint8(6), "10.0.0.1:1", "1.1.1.1")
 	f.Add(uint8(0), "[::ffff:10.0.0.2]:1", "::ffff:10.0.0.3, fe80::1%eth0")
+	f.Add(uint8(7), "173.245.48.1:443", "203.0.113.7, 10.0.0.2, 104.16.0.9")
 	f.Fuzz(func(t *testing.T, which uint8, peerText, header string) {
 		r := MustNew(fuzzConfigs[int(which)%len(fuzzConfigs)])
 		var lines []string

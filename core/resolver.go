@@ -168,6 +168,11 @@ func resolve[T text](r *Resolver, p Peer, lines []T, tr *tracer) (hop, int, Reas
 	case kindSingle:
 		return resolveSingle(r, lines, tr)
 	}
+	if r.kind == kindXFF && r.hops == 0 && tr == nil && len(lines) == 1 {
+		if h, n, reason, ok := shortXFF(r.trust, lines[0]); ok {
+			return h, n, reason
+		}
+	}
 	return walk(r, lines, tr)
 }
 

@@ -215,6 +215,19 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 	return false
 }
 
+// contains4 is contains for an IPv4 address held in a uint32.
+func (s *TrustSet) contains4(x uint32) bool {
+	if s == nil || !s.small {
+		return s.contains(addr4(x))
+	}
+	for _, p := range s.v4 {
+		if x&p.mask == p.base {
+			return true
+		}
+	}
+	return false
+}
+
 // Lookup returns the most specific prefix containing a and the config entry
 // that added it ("10.0.0.0/8", "private", ...). It exists for explanations
 // and is not meant for the request path.
