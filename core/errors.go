@@ -18,10 +18,12 @@ type EntryError struct {
 	Err   error  // what is wrong with it
 }
 
+// Error names the entry and what is wrong with it.
 func (e *EntryError) Error() string {
 	return fmt.Sprintf("trusted_proxies[%d] %q: %v", e.Index, e.Entry, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *EntryError) Unwrap() error { return e.Err }
 
 // ConfigError reports a Config field with an invalid value.
@@ -30,6 +32,8 @@ type ConfigError struct {
 	Err   error
 }
 
+// Error names the field and what is wrong with it.
 func (e *ConfigError) Error() string { return fmt.Sprintf("%s: %v", e.Field, e.Err) }
 
+// Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
