@@ -99,40 +99,6 @@ func wrap(h hop, ok bool) struct {
 	}{h, ok}
 }
 
-// FuzzParseIP checks the address parser differentially against
-// netip.ParseAddr: the same accept/reject decision on every input, and the
-// same address (zone aside) on every accepted one.
-func FuzzParseIP(f *testing.F) {
-	for _, s := range []string{
-		"1.2.3.4", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3", "::", "::1", "1::", "1:2:3:4:5:6:7:8",
-		"1:2:3:4:5:6:7::", "::ffff:1.2.3.4", "1::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
-		"fe80::1%eth0", "fe80::1%", "1.2.3.4%eth0", "%eth0", "a%b:c", "12345::", ":1", "1:", "1::2::3",
-		"::ffff:01.2.3.4", "::1.2.3", "1:2:3:4:5:6:7:8:9", "ABCD::EF", "::12345.1.2.3",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := netip.ParseAddr(s)
-		got, zone, ok := parseIP(s)
-		if ok != (err == nil) {
-			t.Fatalf("parseIP(%q) ok=%v, netip says %v", s, ok, err)
-		}
-		if !ok {
-			return
-		}
-		if got != want.WithZone("") {
-			t.Fatalf("parseIP(%q) = %v, netip = %v", s, got, want)
-		}
-		if (zone >= 0) != (want.Zone() != "") || (zone >= 0 && s[zone+1:] != want.Zone()) {
-			t.Fatalf("parseIP(%q) zone at %d, netip zone %q", s, zone, want.Zone())
-		}
-		gotB, zoneB, okB := parseIP([]byte(s))
-		if gotB != got || zoneB != zone || !okB {
-			t.Fatalf("parseIP([]byte(%q)) differs from the string form", s)
-		}
-	})
-}
-
 // refHop is parseHop written the obvious way, on top of netip, to check the
 // fast one against.
 func refHop(s string) (netip.Addr, uint16, bool, bool) {

@@ -3,6 +3,8 @@ package core
 import (
 	"net"
 	"net/netip"
+
+	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
 
 // Peer is the socket peer of a request: an IP endpoint, a Unix socket, or
@@ -59,9 +61,9 @@ func parsePeer[T text](s T) Peer {
 	}
 	// "ip:port", the form net/http always uses for TCP, without the
 	// general parser.
-	if ip, n, ok := scanIPv4(s); ok && ip != 0 && n < len(s) && s[n] == ':' {
+	if ip, n, ok := ipaddr.ScanIPv4(s); ok && ip != 0 && n < len(s) && s[n] == ':' {
 		if port, ok := parsePort(s[n+1:]); ok {
-			return Peer{addr: addr4(ip), port: port, kind: peerIP}
+			return Peer{addr: ipaddr.From4(ip), port: port, kind: peerIP}
 		}
 	}
 	h, ok := parseHop(s)

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/trustedip/trustedip/core/internal/ipaddr"
+
 	"github.com/gaissmai/bart"
 )
 
@@ -218,7 +220,7 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 // contains4 is contains for an IPv4 address held in a uint32.
 func (s *TrustSet) contains4(x uint32) bool {
 	if s == nil || !s.small {
-		return s.contains(addr4(x))
+		return s.contains(ipaddr.From4(x))
 	}
 	for _, p := range s.v4 {
 		if x&p.mask == p.base {

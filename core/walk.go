@@ -3,6 +3,8 @@ package core
 import (
 	"math/bits"
 	"net/netip"
+
+	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
 
 // walk reads a list header (X-Forwarded-For or Forwarded) from the right.
@@ -52,10 +54,10 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 			)
 			if r.kind == kindForwarded {
 				h, ok = forwardedHop(el)
-			} else if ip4, end4, v4 := scanIPv4(el); v4 && end4 == len(el) && ip4 != 0 {
+			} else if ip4, end4, v4 := ipaddr.ScanIPv4(el); v4 && end4 == len(el) && ip4 != 0 {
 				// A plain IPv4 hop, the common case, without the call
 				// through parseHop, which would say the same.
-				h.addr, ok = addr4(ip4), true
+				h.addr, ok = ipaddr.From4(ip4), true
 			} else {
 				h, ok = parseHop(el)
 			}
@@ -156,7 +158,7 @@ func shortXFF[T text](set *TrustSet, line T) (h hop, n int, reason Reason, ok bo
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
 			i++
 		}
-		ip, end, v4 := scanIPv4(line[i:])
+		ip, end, v4 := ipaddr.ScanIPv4(line[i:])
 		if !v4 || ip == 0 || k == maxHops {
 			return hop{}, 0, 0, false
 		}
@@ -174,8 +176,8 @@ func shortXFF[T text](set *TrustSet, line T) (h hop, n int, reason Reason, ok bo
 	}
 	for j := k - 1; j >= 0; j-- {
 		if !set.contains4(ips[j]) {
-			return hop{addr: addr4(ips[j])}, k - j, Header, true
+			return hop{addr: ipaddr.From4(ips[j])}, k - j, Header, true
 		}
 	}
-	return hop{addr: addr4(ips[0])}, k, AllTrusted, true
+	return hop{addr: ipaddr.From4(ips[0])}, k, AllTrusted, true
 }

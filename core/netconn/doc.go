@@ -1,0 +1,32 @@
+// Package netconn is the socket layer: a net.Listener that captures, once
+// per connection, what the kernel and a trusted load balancer know about
+// the client, and hands it to every framework.
+//
+// The client IP starts at the socket. Behind an L4 load balancer (AWS NLB,
+// HAProxy, GCP, Azure, nginx stream) the PROXY protocol carries the real
+// client, but anyone can write those bytes, so a header is believed only
+// from a socket peer in the listener's trusted set. From a trusted peer the
+// header is required by default: its absence means the peer is not the
+// load balancer we think it is, and the spec says never to guess. A header
+// from any other peer, or a malformed one, closes the connection.
+//
+// Behind iptables REDIRECT or DNAT, or a transparent proxy, the kernel
+// knows where the client meant to connect; ConnInfo records it
+// (SO_ORIGINAL_DST on Linux) next to the socket's own endpoints
+// (getpeername, getsockname) and the PROXY header.
+//
+// Liveness: Accept never waits for a client's bytes. Each connection from a
+// trusted peer has its header read in a goroutine of its own, under a
+// deadline, and is handed to Accept only when it is ready, so a client
+// that sends half a header delays nobody but itself. A bad client is never
+// an Accept error: grpc.Server.Serve stops on one. Connections from
+// untrusted peers are handed over at once; their first bytes are checked
+// for a PROXY signature when the application first reads.
+//
+// RemoteAddr of an accepted connection is a *net.TCPAddr holding the
+// verified client: the PROXY source, or the socket peer. fasthttp's
+// RemoteIP understands no other type. ConnInfo reaches a request through
+// ConnContext (net/http), InfoOf on the framework's connection (fasthttp's
+// ctx.Conn(), through its MaxConnsPerIP and TLS wrappers), or the gRPC
+// adapter's transport credentials.
+package netconn

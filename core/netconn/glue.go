@@ -1,0 +1,96 @@
+package netconn
+
+import (
+	"context"
+	"net"
+	"reflect"
+	"sync"
+)
+
+// InfoOf returns the ConnInfo of a connection as a framework hands it
+// over. It looks through the wrappers frameworks put around a connection
+// to find the *Conn a Listener accepted: tls.Conn (NetConn), fasthttp's
+// MaxConnsPerIP wrapper (a struct embedding the net.Conn), and anything
+// with a NetConn or Unwrap method. For a connection that did not come from
+// a Listener it asks the kernel about the socket it finds, so ConnInfo is
+// available with or without the PROXY protocol.
+func InfoOf(c net.Conn) *ConnInfo {
+	inner := c
+	for range maxUnwrap {
+		if nc, ok := inner.(*Conn); ok {
+			return nc.Info()
+		}
+		next := unwrapOnce(inner)
+		if next == nil {
+			break
+		}
+		inner = next
+	}
+	info := &ConnInfo{}
+	if inner == nil {
+		return info
+	}
+	socketInfo(inner, info)
+	info.Client = info.SocketPeer
+	return info
+}
+
+// maxUnwrap bounds the search through wrappers.
+const maxUnwrap = 8
+
+// unwrapOnce returns the connection c wraps, or nil.
+func unwrapOnce(c net.Conn) net.Conn {
+	switch w := c.(type) {
+	case interface{ NetConn() net.Conn }: // *tls.Conn, *Conn
+		return w.NetConn()
+	case interface{ Unwrap() net.Conn }:
+		return w.Unwrap()
+	}
+	// A struct that embeds the connection, as fasthttp's per-IP limiter
+	// does: its exported field named Conn.
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("Conn")
+	if !f.IsValid() || !f.CanInterface() {
+		return nil
+	}
+	if inner, ok := f.Interface().(net.Conn); ok && inner != nil && inner != c {
+		return inner
+	}
+	return nil
+}
+
+type connKey struct{}
+
+// connRef finds a connection's info once, on first use, so that
+// ConnContext, which net/http calls in its accept loop, does no work.
+type connRef struct {
+	conn net.Conn
+	once sync.Once
+	info *ConnInfo
+}
+
+func (r *connRef) get() *ConnInfo {
+	r.once.Do(func() { r.info = InfoOf(r.conn) })
+	return r.info
+}
+
+// ConnContext is for http.Server.ConnContext: it puts the connection in
+// the context that every request on it inherits, for FromContext.
+//
+//	srv := &http.Server{Handler: h, ConnContext: netconn.ConnContext}
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, &connRef{conn: c})
+}
+
+// FromContext returns the ConnInfo of the connection a request arrived
+// on, as recorded by ConnContext.
+func FromContext(ctx context.Context) (*ConnInfo, bool) {
+	r, ok := ctx.Value(connKey{}).(*connRef)
+	if !ok {
+		return nil, false
+	}
+	return r.get(), true
+}

@@ -1,0 +1,70 @@
+package netconn
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestConnContextReachesHandlers: with ConnContext, a net/http handler
+// finds the connection's info, and r.RemoteAddr is already the verified
+// client.
+func TestConnContextReachesHandlers(t *testing.T) {
+	l := newTestListener(t)
+	srv := &http.Server{
+		ConnContext: ConnContext,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info, ok := FromContext(r.Context())
+			if !ok {
+				http.Error(w, "no conn info", 500)
+				return
+			}
+			fmt.Fprintf(w, "%s %s %s", r.RemoteAddr, info.Client, info.SocketPeer.Addr())
+		}),
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(client), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if got, want := string(body), "203.0.113.7:40000 203.0.113.7:40000 127.0.0.1"; got != want {
+		t.Fatalf("handler saw %q, want %q", got, want)
+	}
+}
+
+// TestConnContextWithoutListener: ConnContext also works on a plain
+// listener, where the info comes from the kernel.
+func TestConnContextWithoutListener(t *testing.T) {
+	srv := &http.Server{
+		ConnContext: ConnContext,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info, _ := FromContext(r.Context())
+			fmt.Fprint(w, info.SocketPeer.Addr())
+		}),
+	}
+	plain, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(plain)
+	t.Cleanup(func() { srv.Close() })
+	c := dialFrom(t, plain, strangerAddr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "127.0.0.9") {
+		t.Fatalf("body %q", body)
+	}
+}

@@ -1,0 +1,92 @@
+package netconn
+
+import (
+	"encoding/json"
+	"net/netip"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/proxyproto"
+)
+
+// ConnInfo is what is known about one connection, captured once when it is
+// accepted. It is not changed afterwards and may be shared.
+type ConnInfo struct {
+	// SocketPeer is the address at the other end of the socket, from
+	// getpeername: the load balancer when there is one. It is invalid for
+	// a Unix socket.
+	SocketPeer netip.AddrPort
+	// Local is the socket's own address, from getsockname.
+	Local netip.AddrPort
+	// OriginalDst is where the client meant to connect before NAT
+	// rewrote the destination (SO_ORIGINAL_DST), or Local when nothing
+	// did. OriginalDstErr says why it could not be read, for example
+	// errors.ErrUnsupported off Linux; OriginalDst is then Local.
+	OriginalDst    netip.AddrPort
+	OriginalDstErr error
+	// Unix reports that the socket is a Unix-domain socket.
+	Unix bool
+	// Proxy is the PROXY protocol header the trusted load balancer sent,
+	// or nil.
+	Proxy *proxyproto.Header
+	// Client is the verified client: the header's source for a PROXY
+	// command carrying IPv4 or IPv6, otherwise the socket peer. It is
+	// what RemoteAddr reports and the peer the resolver starts from.
+	Client netip.AddrPort
+}
+
+// Peer returns the client as the resolver's peer: the verified client, or
+// core.UnixPeer for a Unix socket without a PROXY address.
+func (i *ConnInfo) Peer() core.Peer {
+	if i == nil {
+		return core.Peer{}
+	}
+	if i.Client.IsValid() {
+		return core.PeerFromAddrPort(i.Client)
+	}
+	if i.Unix {
+		return core.UnixPeer
+	}
+	return core.Peer{}
+}
+
+// Redirected reports whether NAT changed the destination, that is,
+// whether the original destination differs from the local address.
+func (i *ConnInfo) Redirected() bool {
+	return i != nil && i.OriginalDst.IsValid() && i.OriginalDst != i.Local
+}
+
+// MarshalJSON writes socket_peer, local, original_dst (with
+// original_dst_error when it could not be read), client and proxy (null
+// or the header's fields and TLVs).
+func (i *ConnInfo) MarshalJSON() ([]byte, error) {
+	if i == nil {
+		return []byte("null"), nil
+	}
+	out := struct {
+		SocketPeer     string             `json:"socket_peer"`
+		Local          string             `json:"local"`
+		OriginalDst    string             `json:"original_dst"`
+		OriginalDstErr string             `json:"original_dst_error,omitempty"`
+		Client         string             `json:"client"`
+		Unix           bool               `json:"unix,omitempty"`
+		Proxy          *proxyproto.Header `json:"proxy"`
+	}{
+		SocketPeer:  addrString(i.SocketPeer),
+		Local:       addrString(i.Local),
+		OriginalDst: addrString(i.OriginalDst),
+		Client:      addrString(i.Client),
+		Unix:        i.Unix,
+		Proxy:       i.Proxy,
+	}
+	if i.OriginalDstErr != nil {
+		out.OriginalDstErr = i.OriginalDstErr.Error()
+	}
+	return json.Marshal(out)
+}
+
+func addrString(ap netip.AddrPort) string {
+	if !ap.IsValid() {
+		return ""
+	}
+	return ap.String()
+}

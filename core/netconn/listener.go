@@ -1,0 +1,268 @@
+package netconn
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/proxyproto"
+)
+
+// Listener wraps a net.Listener. Connections from trusted load balancers
+// have their PROXY header read and checked before Accept returns them;
+// every accepted connection is a *Conn carrying its ConnInfo.
+type Listener struct {
+	inner net.Listener
+	opts  options
+	stats counters
+
+	ready chan *Conn    // connections whose header is settled
+	done  chan struct{} // closed by Close
+	once  sync.Once
+	wg    sync.WaitGroup // the accept loop and the handshakes
+
+	mu     sync.Mutex
+	err    error             // why the inner listener stopped
+	active map[net.Conn]bool // raw connections still in their handshake
+}
+
+// NewListener wraps inner. Close the Listener, not inner.
+func NewListener(inner net.Listener, opts ...Option) *Listener {
+	l := &Listener{
+		inner:  inner,
+		ready:  make(chan *Conn),
+		done:   make(chan struct{}),
+		active: make(map[net.Conn]bool),
+	}
+	l.opts.timeout = DefaultHeaderTimeout
+	for _, o := range opts {
+		o(&l.opts)
+	}
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return l
+}
+
+// Listen announces on the local address and wraps the listener.
+func Listen(network, address string, opts ...Option) (*Listener, error) {
+	inner, err := net.Listen(network, address)
+	if err != nil {
+		return nil, err
+	}
+	return NewListener(inner, opts...), nil
+}
+
+// Accept returns the next connection that is ready: its PROXY header, if
+// its peer is a trusted load balancer, read and verified. It fails only
+// when the listener is closed or the underlying listener fails; a bad
+// client is closed and counted, never returned as an error.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.done:
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return nil, l.err
+	}
+	return nil, net.ErrClosed
+}
+
+// Close stops the listener. Connections still in their handshake are
+// closed; connections already accepted are not.
+func (l *Listener) Close() error {
+	err := l.inner.Close()
+	l.stop(nil)
+	l.mu.Lock()
+	for c := range l.active {
+		c.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+	return err
+}
+
+// Addr returns the listener's network address.
+func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
+
+// Stats returns the connection counters.
+func (l *Listener) Stats() Stats { return l.stats.snapshot() }
+
+func (l *Listener) stop(err error) {
+	l.once.Do(func() {
+		l.mu.Lock()
+		l.err = err
+		l.mu.Unlock()
+		close(l.done)
+	})
+}
+
+// acceptLoop accepts raw connections and starts a handshake for each. It
+// never reads from a client.
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	var backoff time.Duration
+	for {
+		raw, err := l.inner.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of descriptors and the like: wait and retry, as
+				// net/http does, instead of giving up on every client.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+					continue
+				case <-l.done:
+					return
+				}
+			}
+			if errors.Is(err, net.ErrClosed) {
+				err = nil
+			}
+			l.stop(err)
+			return
+		}
+		backoff = 0
+		if !l.track(raw) {
+			raw.Close()
+			return
+		}
+		l.wg.Add(1)
+		go l.handshake(raw)
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// track records raw as in its handshake, unless the listener is closed.
+func (l *Listener) track(raw net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.done:
+		return false
+	default:
+	}
+	l.active[raw] = true
+	return true
+}
+
+func (l *Listener) untrack(raw net.Conn) {
+	l.mu.Lock()
+	delete(l.active, raw)
+	l.mu.Unlock()
+}
+
+// handshake runs in the connection's own goroutine: it records what the
+// kernel knows, reads the PROXY header if the peer is trusted, and hands
+// the connection to Accept or closes it.
+func (l *Listener) handshake(raw net.Conn) {
+	defer l.wg.Done()
+	c := &Conn{raw: raw, listener: l}
+	socketInfo(raw, &c.info)
+	c.info.Client = c.info.SocketPeer
+
+	reason := AcceptedUntrusted
+	if peer := c.info.SocketPeer; peer.IsValid() && l.opts.trusted.Contains(peer.Addr()) {
+		reason = l.readHeader(c)
+	} else {
+		// The first read checks that an untrusted peer is not posing as
+		// a load balancer. It happens in the application's goroutine so
+		// that this connection is not held here.
+		c.checkFirst = true
+	}
+	l.untrack(raw)
+	if reason.Rejected() {
+		l.stats.add(reason)
+		raw.Close()
+		return
+	}
+	c.accepted = reason
+	// Counted before the hand-over, so that a caller of Accept sees it.
+	l.stats.add(reason)
+	select {
+	case l.ready <- c:
+	case <-l.done:
+		l.stats.sub(reason) // never handed over
+		raw.Close()
+	}
+}
+
+// readHeader reads the header from a trusted peer, under the header
+// timeout, keeping any bytes that follow it for the application.
+func (l *Listener) readHeader(c *Conn) Reason {
+	raw := c.raw
+	raw.SetReadDeadline(time.Now().Add(l.opts.timeout))
+	defer raw.SetReadDeadline(time.Time{})
+
+	buf := make([]byte, 0, 256)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow; a v2 header may be 64 KiB
+		}
+		n, err := raw.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if n > 0 {
+			h, hn, perr := proxyproto.Parse(buf)
+			switch {
+			case perr == nil:
+				c.info.Proxy = &h
+				c.pending = buf[hn:]
+				if h.Command == proxyproto.Proxy && h.Source.IsValid() {
+					c.info.Client = normal(h.Source)
+				}
+				return AcceptedWithHeader
+			case errors.Is(perr, proxyproto.ErrIncomplete):
+				if len(buf) >= maxHeader {
+					return RejectedMalformed
+				}
+				// Read on.
+			case errors.Is(perr, proxyproto.ErrNoHeader):
+				if !l.opts.optional {
+					return RejectedMissingHeader
+				}
+				c.pending = buf
+				return AcceptedTrustedNoHeader
+			default:
+				return rejectReason(perr)
+			}
+		}
+		if err != nil {
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout() && len(buf) == 0 && l.opts.optional:
+				return AcceptedTrustedNoHeader // a silent client, header optional
+			case errors.As(err, &ne) && ne.Timeout():
+				return RejectedTimeout
+			}
+			return RejectedClosed
+		}
+	}
+}
+
+// maxHeader is the longest header there can be: a v2 header's 16 bytes
+// and its 16-bit length.
+const maxHeader = 16 + 65535
+
+func rejectReason(err error) Reason {
+	switch {
+	case errors.Is(err, proxyproto.ErrUnsupported):
+		return RejectedUnsupported
+	case errors.Is(err, proxyproto.ErrTooLong):
+		return RejectedTooLong
+	case errors.Is(err, proxyproto.ErrChecksum):
+		return RejectedChecksum
+	}
+	return RejectedMalformed
+}
+
+// Trusted returns the set of load balancers whose headers are believed.
+func (l *Listener) Trusted() *core.TrustSet { return l.opts.trusted }

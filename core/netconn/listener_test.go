@@ -1,0 +1,456 @@
+package netconn
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/proxyproto"
+)
+
+// Clients dial from distinct 127.0.0.x addresses to stand in for a
+// trusted load balancer (127.0.0.1) and anyone else (127.0.0.9).
+var (
+	lbAddr       = netip.MustParseAddr("127.0.0.1")
+	strangerAddr = netip.MustParseAddr("127.0.0.9")
+)
+
+func newTestListener(t *testing.T, opts ...Option) *Listener {
+	t.Helper()
+	inner, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = append([]Option{WithProxyFrom(core.MustTrustSet("127.0.0.1/32"))}, opts...)
+	l := NewListener(inner, opts...)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// dialFrom connects to l from the given source address.
+func dialFrom(t *testing.T, l net.Listener, from netip.Addr) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// acceptOne accepts a connection, failing the test if none is ready
+// within a generous bound.
+func acceptOne(t *testing.T, l net.Listener) *Conn {
+	t.Helper()
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := l.Accept()
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		t.Cleanup(func() { r.c.Close() })
+		return r.c.(*Conn)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection accepted")
+	}
+	return nil
+}
+
+// v2Header builds a PROXY v2 header by hand, independently of the
+// package's encoder.
+func v2Header(cmd byte, src, dst netip.AddrPort, tlvs ...[]byte) []byte {
+	b := []byte("\r\n\r\n\x00\r\nQUIT\n")
+	b = append(b, 0x20|cmd)
+	var addr []byte
+	switch {
+	case !src.IsValid():
+		b = append(b, 0x00)
+	case src.Addr().Is4():
+		b = append(b, 0x11)
+		s, d := src.Addr().As4(), dst.Addr().As4()
+		addr = append(append(addr, s[:]...), d[:]...)
+		addr = binary.BigEndian.AppendUint16(addr, src.Port())
+		addr = binary.BigEndian.AppendUint16(addr, dst.Port())
+	default:
+		b = append(b, 0x21)
+		s, d := src.Addr().As16(), dst.Addr().As16()
+		addr = append(append(addr, s[:]...), d[:]...)
+		addr = binary.BigEndian.AppendUint16(addr, src.Port())
+		addr = binary.BigEndian.AppendUint16(addr, dst.Port())
+	}
+	for _, tlv := range tlvs {
+		addr = append(addr, tlv...)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(addr)))
+	return append(b, addr...)
+}
+
+func tlv(typ byte, value string) []byte {
+	b := []byte{typ}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(value)))
+	return append(b, value...)
+}
+
+// expectClosed asserts that the server closed c without sending anything.
+func expectClosed(t *testing.T, c net.Conn) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := c.Read(make([]byte, 1))
+	if n != 0 || err == nil {
+		t.Fatalf("connection still open: read %d bytes, err %v", n, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("connection still open after 10s")
+	}
+}
+
+// waitStat waits until a counter reaches want; rejected connections are
+// counted in their own goroutine.
+func waitStat(t *testing.T, l *Listener, r Reason, want uint64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if l.Stats().Count(r) >= want {
+			return
+		}
+	}
+	t.Fatalf("%v = %d, want %d (stats %v)", r, l.Stats().Count(r), want, l.Stats().Map())
+}
+
+func TestTrustedV1Header(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\nGET / HTTP/1.1\r\n")
+
+	c := acceptOne(t, l)
+	if got := c.RemoteAddr().(*net.TCPAddr).String(); got != "203.0.113.7:40000" {
+		t.Fatalf("RemoteAddr = %s", got)
+	}
+	info := c.Info()
+	if info.Proxy == nil || info.Proxy.Version != 1 || info.Client.String() != "203.0.113.7:40000" {
+		t.Fatalf("info = %+v", info)
+	}
+	if info.SocketPeer.Addr() != lbAddr || info.Local.Port() == 0 || info.OriginalDst != info.Local {
+		t.Fatalf("socket info = %+v", info)
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if line != "GET / HTTP/1.1\r\n" {
+		t.Fatalf("data after the header: %q", line)
+	}
+	if got := info.Peer(); got.Addr().String() != "203.0.113.7" {
+		t.Fatalf("Peer = %v", got)
+	}
+	if c.Reason() != AcceptedWithHeader || l.Stats().Count(AcceptedWithHeader) != 1 {
+		t.Fatalf("reason %v, stats %v", c.Reason(), l.Stats().Map())
+	}
+}
+
+func TestTrustedV2HeaderWithTLVs(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	src := netip.MustParseAddrPort("[2001:db8::7]:4711")
+	dst := netip.MustParseAddrPort("[2001:db8::1]:443")
+	hdr := v2Header(1, src, dst, tlv(0x01, "h2"), tlv(0x02, "example.com"), tlv(0x05, "req-42"))
+	client.Write(append(hdr, "hello"...))
+
+	c := acceptOne(t, l)
+	if got := c.RemoteAddr().String(); got != "[2001:db8::7]:4711" {
+		t.Fatalf("RemoteAddr = %s", got)
+	}
+	h := c.Info().Proxy
+	if h == nil || h.Version != 2 || h.Destination != dst {
+		t.Fatalf("header %+v", h)
+	}
+	if alpn, ok := h.ALPN(); !ok || string(alpn) != "h2" {
+		t.Errorf("ALPN = %q %v", alpn, ok)
+	}
+	if a, ok := h.Authority(); !ok || a != "example.com" {
+		t.Errorf("Authority = %q %v", a, ok)
+	}
+	if id, ok := h.UniqueID(); !ok || string(id) != "req-42" {
+		t.Errorf("UniqueID = %q %v", id, ok)
+	}
+	got := make([]byte, 5)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "hello" {
+		t.Fatalf("data after the header: %q %v", got, err)
+	}
+}
+
+// TestHeaderSplitAcrossWrites: the header may arrive a byte at a time.
+func TestHeaderSplitAcrossWrites(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	go func() {
+		for _, b := range []byte("PROXY TCP4 203.0.113.7 198.51.100.1 1 2\r\nX") {
+			client.Write([]byte{b})
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	c := acceptOne(t, l)
+	if c.RemoteAddr().String() != "203.0.113.7:1" {
+		t.Fatalf("RemoteAddr = %v", c.RemoteAddr())
+	}
+	b := make([]byte, 1)
+	if _, err := io.ReadFull(c, b); err != nil || b[0] != 'X' {
+		t.Fatalf("read %q %v", b, err)
+	}
+}
+
+func TestLocalCommandUsesSocketEndpoints(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	client.Write(v2Header(0, netip.AddrPort{}, netip.AddrPort{}))
+
+	c := acceptOne(t, l)
+	if c.Info().Proxy == nil || c.Info().Proxy.Command != proxyproto.Local {
+		t.Fatalf("header %+v", c.Info().Proxy)
+	}
+	if got := c.RemoteAddr().(*net.TCPAddr).AddrPort(); got.Addr() != lbAddr || got != c.Info().SocketPeer {
+		t.Fatalf("RemoteAddr = %v, socket peer %v", got, c.Info().SocketPeer)
+	}
+}
+
+func TestV1UnknownUsesSocketEndpoints(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY UNKNOWN\r\n")
+	c := acceptOne(t, l)
+	if got := c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr(); got != lbAddr {
+		t.Fatalf("RemoteAddr = %v", got)
+	}
+}
+
+func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
+	l := newTestListener(t)
+	stranger := dialFrom(t, l, strangerAddr)
+	io.WriteString(stranger, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\nGET / HTTP/1.1\r\n")
+
+	// The connection is handed over; the application's first read
+	// rejects it, and the application sees an error on that connection,
+	// not on Accept.
+	c := acceptOne(t, l)
+	_, err := c.Read(make([]byte, 10))
+	var rej *RejectedError
+	if !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+		t.Fatalf("Read error = %v", err)
+	}
+	expectClosed(t, stranger)
+	waitStat(t, l, RejectedUntrustedHeader, 1)
+
+	// A v2 signature too.
+	stranger2 := dialFrom(t, l, strangerAddr)
+	stranger2.Write(v2Header(1, netip.MustParseAddrPort("203.0.113.7:1"), netip.MustParseAddrPort("198.51.100.1:2")))
+	c2 := acceptOne(t, l)
+	if _, err := c2.Read(make([]byte, 10)); !errors.As(err, &rej) {
+		t.Fatalf("Read error = %v", err)
+	}
+	expectClosed(t, stranger2)
+}
+
+func TestUntrustedPeerWithoutHeaderIsServed(t *testing.T) {
+	l := newTestListener(t)
+	stranger := dialFrom(t, l, strangerAddr)
+	io.WriteString(stranger, "PROPFIND / HTTP/1.1\r\n") // shares "PRO" with the v1 signature
+
+	c := acceptOne(t, l)
+	if got := c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr(); got != strangerAddr {
+		t.Fatalf("RemoteAddr = %v", got)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || line != "PROPFIND / HTTP/1.1\r\n" {
+		t.Fatalf("read %q %v", line, err)
+	}
+	if c.Info().Proxy != nil || c.Reason() != AcceptedUntrusted {
+		t.Fatalf("info %+v reason %v", c.Info(), c.Reason())
+	}
+}
+
+func TestTrustedPeerWithoutHeaderIsClosedWhenRequired(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "GET / HTTP/1.1\r\n\r\n")
+	expectClosed(t, client)
+	waitStat(t, l, RejectedMissingHeader, 1)
+}
+
+func TestTrustedPeerWithoutHeaderWhenOptional(t *testing.T) {
+	l := newTestListener(t, WithHeaderOptional(true))
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "GET / HTTP/1.1\r\n")
+	c := acceptOne(t, l)
+	if c.Reason() != AcceptedTrustedNoHeader || c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr() != lbAddr {
+		t.Fatalf("reason %v addr %v", c.Reason(), c.RemoteAddr())
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if line != "GET / HTTP/1.1\r\n" {
+		t.Fatalf("read %q", line)
+	}
+}
+
+func TestMalformedHeadersAreClosed(t *testing.T) {
+	for name, tc := range map[string]struct {
+		header []byte
+		reason Reason
+	}{
+		"v1 bad address":     {[]byte("PROXY TCP4 203.0.113.999 198.51.100.1 1 2\r\n"), RejectedMalformed},
+		"v1 bare LF":         {[]byte("PROXY TCP4 203.0.113.7 198.51.100.1 1 2\n"), RejectedMalformed},
+		"v1 too long":        {append([]byte("PROXY UNKNOWN "), bytes.Repeat([]byte("x"), 120)...), RejectedTooLong},
+		"v2 bad version":     {append([]byte("\r\n\r\n\x00\r\nQUIT\n\x31\x11"), 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2), RejectedUnsupported},
+		"v2 short addresses": {append([]byte("\r\n\r\n\x00\r\nQUIT\n\x21\x11"), 0, 4, 1, 2, 3, 4), RejectedMalformed},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l := newTestListener(t)
+			client := dialFrom(t, l, lbAddr)
+			client.Write(tc.header)
+			expectClosed(t, client)
+			waitStat(t, l, tc.reason, 1)
+			if s := l.Stats(); s.Accepted() != 0 {
+				t.Fatalf("stats %v", s.Map())
+			}
+		})
+	}
+}
+
+func TestHeaderTimeout(t *testing.T) {
+	l := newTestListener(t, WithHeaderTimeout(200*time.Millisecond))
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 ")
+	expectClosed(t, client)
+	waitStat(t, l, RejectedTimeout, 1)
+}
+
+// TestSlowlorisDoesNotDelayOthers: fifty trusted-looking clients that send
+// half a header and stall hold nothing but their own goroutines. A good
+// client connecting after them is accepted and served while they are
+// still stalled, long before their header timeout.
+func TestSlowlorisDoesNotDelayOthers(t *testing.T) {
+	const timeout = 30 * time.Second
+	l := newTestListener(t, WithHeaderTimeout(timeout))
+	start := time.Now()
+	for range 50 {
+		c := dialFrom(t, l, lbAddr)
+		io.WriteString(c, "PROXY TCP4 203.0.113.66 198.51.100.1 1")
+	}
+	good := dialFrom(t, l, lbAddr)
+	io.WriteString(good, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\nping\n")
+
+	c := acceptOne(t, l)
+	if got := c.RemoteAddr().String(); got != "203.0.113.7:40000" {
+		t.Fatalf("accepted %s, want the good client", got)
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	if line != "ping\n" {
+		t.Fatalf("read %q", line)
+	}
+	if waited := time.Since(start); waited >= timeout {
+		t.Fatalf("the good client waited %v, as long as the stalled ones' timeout", waited)
+	}
+	if s := l.Stats(); s.Rejected() != 0 || s.Accepted() != 1 {
+		t.Fatalf("stalled clients should still be pending: %v", s.Map())
+	}
+}
+
+// TestAcceptAfterClose: closing the listener ends Accept with
+// net.ErrClosed and closes connections still in their handshake.
+func TestAcceptAfterClose(t *testing.T) {
+	l := newTestListener(t)
+	stalled := dialFrom(t, l, lbAddr)
+	io.WriteString(stalled, "PROXY ")
+	time.Sleep(50 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Accept()
+		done <- err
+	}()
+	l.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept after Close = %v", err)
+	}
+	expectClosed(t, stalled)
+}
+
+func TestManyConcurrentClients(t *testing.T) {
+	l := newTestListener(t)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := dialFrom(t, l, lbAddr)
+			io.WriteString(c, "PROXY TCP4 203.0.113.7 198.51.100.1 "+strconv.Itoa(1000+i)+" 443\r\n")
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		seen[acceptOne(t, l).RemoteAddr().String()] = true
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Fatalf("%d distinct clients, want %d", len(seen), n)
+	}
+}
+
+func TestInfoOfThroughWrappers(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n")
+	c := acceptOne(t, l)
+
+	// fasthttp's per-IP limiter embeds the connection in a struct.
+	type perIPConn struct {
+		net.Conn
+		ip uint32
+	}
+	for name, wrapped := range map[string]net.Conn{
+		"conn itself": c,
+		"tls":         tls.Server(c, &tls.Config{}),
+		"embedding":   &perIPConn{Conn: c},
+		"both":        &perIPConn{Conn: tls.Server(c, &tls.Config{})},
+	} {
+		if info := InfoOf(wrapped); info.Client.String() != "203.0.113.7:40000" || info.Proxy == nil {
+			t.Errorf("%s: InfoOf = %+v", name, info)
+		}
+	}
+}
+
+// TestInfoOfPlainConn: without a Listener, InfoOf asks the kernel.
+func TestInfoOfPlainConn(t *testing.T) {
+	inner, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inner.Close()
+	client := dialFrom(t, inner, strangerAddr)
+	raw, err := inner.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	info := InfoOf(raw)
+	if info.SocketPeer.Addr() != strangerAddr || info.SocketPeer.Port() != uint16(client.LocalAddr().(*net.TCPAddr).Port) {
+		t.Fatalf("socket peer %v, client %v", info.SocketPeer, client.LocalAddr())
+	}
+	if info.Local.String() != inner.Addr().String() || info.Client != info.SocketPeer || info.Proxy != nil {
+		t.Fatalf("info %+v", info)
+	}
+}

@@ -1,0 +1,50 @@
+package netconn
+
+import (
+	"time"
+
+	"github.com/trustedip/trustedip/core"
+)
+
+// DefaultHeaderTimeout bounds how long a trusted peer may take to send its
+// PROXY header.
+const DefaultHeaderTimeout = 5 * time.Second
+
+// Option configures a Listener.
+type Option func(*options)
+
+type options struct {
+	trusted  *core.TrustSet
+	optional bool
+	timeout  time.Duration
+}
+
+// WithProxyFrom sets the load balancers whose PROXY headers are believed.
+// The set is core's: CIDRs, addresses and presets, as in a resolver's
+// trusted_proxies. Without it no peer may send a header.
+func WithProxyFrom(set *core.TrustSet) Option {
+	return func(o *options) { o.trusted = set }
+}
+
+// WithHeaderOptional lets a trusted peer connect without a PROXY header,
+// for migrating a fleet of load balancers. The connection's client is then
+// its socket peer. Off by default: a trusted peer that sends no header is
+// not behaving as the load balancer it is trusted as.
+//
+// With the header optional, a connection from a trusted peer is handed
+// over when its first bytes arrive or the header timeout passes, so a
+// protocol in which the server speaks first waits that long.
+func WithHeaderOptional(optional bool) Option {
+	return func(o *options) { o.optional = optional }
+}
+
+// WithHeaderTimeout sets how long a trusted peer may take to send its
+// header; the default is DefaultHeaderTimeout. A connection that misses it
+// is closed.
+func WithHeaderTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.timeout = d
+		}
+	}
+}
