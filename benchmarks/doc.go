@@ -48,6 +48,94 @@
 // the expected client; a number for a library that gets the answer wrong
 // would mean nothing.
 //
+// # Adapter overhead
+//
+// BenchmarkAdapter (adapters_bench_test.go) times one in-process request
+// through each framework, in four setups, so that what an adapter adds can
+// be read against what the framework costs anyway:
+// BenchmarkAdapter/fw=<framework>/setup=<setup>. The setups are built by
+// AdapterSetups (adapters*.go, not test files), which a report tool can
+// run with testing.Benchmark; its Note field names what each setup is.
+//
+// Every setup serves the same request: peer 10.0.0.4:1234,
+// "X-Forwarded-For: 203.0.113.7, 10.0.0.2, 10.0.0.3", 10.0.0.0/8 trusted
+// wherever something is trusted. The handler writes "ok" with the
+// framework's own response writer (a gRPC handler returns, or sends, one
+// fixed message). The setups:
+//
+//   - bare: the framework and the handler alone.
+//   - store: the framework plus a trivial middleware that stores one
+//     value the framework's idiomatic way, and a handler that reads it
+//     back: net/http context.WithValue and r.WithContext; gin c.Set and
+//     c.Get; echo c.Set and c.Get, the middleware added with e.Use;
+//     fasthttp SetUserValue and UserValue; gRPC context.WithValue in an
+//     interceptor, for streams in a wrapped stream whose Context returns
+//     it. The value is a freshly allocated core.Result, as any adapter's
+//     per-request answer must be, except for fasthttp, where a pointer to
+//     a reused value is stored, as fasthttpmw stores pooled ones. This is
+//     what the framework charges for handing a handler one per-request
+//     value.
+//   - ours: our adapter (nethttpmw.New, ginmw.Configure, echomw.Configure,
+//     fasthttpmw.New, grpcmw's interceptors) with default options, the
+//     handler reading the client as text with the adapter's ClientIP.
+//   - native: the framework's own trusted-proxy client IP, the handler
+//     reading it as text: gin c.ClientIP() after
+//     SetTrustedProxies([]string{"10.0.0.0/8"}); echo c.RealIP() with
+//     e.IPExtractor = echo.ExtractIPFromXFFHeader trusting 10.0.0.0/8 and
+//     not its default loopback, link-local and private ranges; gRPC
+//     go-grpc-middleware v2 interceptors/realip with trusted peers and
+//     proxies 10.0.0.0/8 and header X-Forwarded-For. net/http has none:
+//     its native column is chi v5's middleware.ClientIPFromXFF read with
+//     middleware.GetClientIP. fasthttp has no API that reads a
+//     forwarding header from trusted proxies at all: its native column is
+//     ctx.RemoteIP().String(), the socket peer, which does less work and
+//     gives another answer (10.0.0.4).
+//
+// And core/resolve, core.ParsePeer(RemoteAddr) then Resolver.ResolvePeer
+// on the same request with nothing around it, with core/resolve-str adding
+// Result.String(), the text the ours handlers read. From one run, then,
+// an adapter's cost beyond the framework's is (ours − bare) −
+// (store − bare), to be set against resolve (or resolve-str).
+//
+// How each framework is driven, in process, with no sockets:
+//
+//   - nethttp: an http.ServeMux routing "GET /", middleware in front of
+//     it; gin: gin.New() in release mode; echo: echo.New(). All three are
+//     called with ServeHTTP on one *http.Request, built once, and one
+//     response recorder that is reset before each request (not
+//     httptest.ResponseRecorder, which cannot be reset), so the harness
+//     allocates nothing itself and every allocation counted is the
+//     framework's or the middleware's.
+//   - fasthttp: one RequestCtx, set up once with Init from a request parsed
+//     from wire bytes. Before each request the harness resets the user
+//     values (closing io.Closers, which returns fasthttpmw's pooled
+//     holder) and the response, as fasthttp's server does between two
+//     requests on a connection.
+//   - grpc-unary, grpc-stream: the interceptor called directly with the
+//     handler, a grpc.UnaryServerInfo or StreamServerInfo, and a context
+//     holding the connection's peer.Peer and the incoming metadata
+//     (x-forwarded-for only); for streams, a minimal grpc.ServerStream
+//     whose Context returns that context. "bare" calls the handler with no
+//     interceptor, as grpc.Server does when none is configured, so it is
+//     little more than an indirect call: the gRPC transport and codec are
+//     not timed.
+//
+// TestAdapterSetupsAgree serves requests through every setup, with the
+// same harness and call as its benchmark, and checks the response, the
+// stored value, and the client the handler saw: 203.0.113.7, and the peer
+// when the same headers come from an untrusted peer (which catches a
+// native setup left trusting its defaults).
+//
+//	go test -run '^$' -bench Adapter -benchmem -count 8 ./benchmarks/ > /tmp/bench-adapters.txt
+//	benchstat -col /setup -row /fw /tmp/bench-adapters.txt
+//
+// benchstat then prints one row per framework and one column per setup,
+// each with its change from bare. On a shared machine, interleave the
+// setups by running the binary eight times with -count 1, as below:
+//
+//	go test -c -o /tmp/bench.test ./benchmarks/
+//	for i in 1 2 3 4 5 6 7 8; do /tmp/bench.test -test.run '^$' -test.bench Adapter -test.benchmem; done > /tmp/bench-adapters.txt
+//
 // # Running and comparing
 //
 //	go test -run '^$' -bench ClientIP -benchmem -count 6 ./benchmarks/ | tee /tmp/bench-peers.txt

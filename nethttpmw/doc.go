@@ -3,9 +3,9 @@
 // chi and gorilla/mux.
 //
 // For every request it takes the peer from r.RemoteAddr and every line of
-// the configured header (Header.Values, never Get: a client can always add
-// a line of its own), asks the core resolver, and stores the Result in the
-// request's context. It parses nothing itself.
+// the configured header (all its values, never Header.Get's first: a
+// client can always add a line of its own), asks the core resolver, and
+// stores the Result in the request's context. It parses nothing itself.
 //
 // Put it in front of anything that reads the client IP: rate limiters,
 // allow-lists, audit logs. With WithRemoteAddr, r.RemoteAddr becomes the

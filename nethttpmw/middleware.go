@@ -17,9 +17,13 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 	key := res.HeaderKey()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Every line of the header, not only the first: r.Header[key]
+			// is Header.Values without canonicalising a key that is
+			// canonical already (HeaderKey), which would cost as much as
+			// a third of the resolution.
 			var lines []string
 			if key != "" {
-				lines = r.Header.Values(key) // every line, not only the first
+				lines = r.Header[key]
 			}
 			ctx := &resultContext{Context: r.Context(), res: res.ResolveValues(core.ParsePeer(r.RemoteAddr), lines)}
 			if o.rejectBroken && ctx.res.Reason == core.Broken {

@@ -1,10 +1,211 @@
 package main
 
 import (
+	"context"
+	_ "embed" // the default configuration
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/netconn"
 )
 
+//go:embed default.json
+var defaultConfig []byte
+
+const serveUsage = `Usage:
+  clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
+                 [--proxy-protocol-from CIDRS] [--reject-broken]
+
+A whoami server on every adapter, for checking a real proxy setup. Any path
+on the HTTP servers answers 200 with a JSON object: framework, ip, reason,
+peer, header, native (what the framework's own client-IP API reports), and
+conn (socket_peer, local, original_dst, proxy). The gRPC server offers
+trustedip.v1.WhoAmI/Get (unary) and /Watch (server-streaming, one message),
+google.protobuf.Empty in, google.protobuf.StringValue out, holding the same
+JSON.
+
+With no listener flags, all five listen on 127.0.0.1:8081 to 8085 in the
+order above. ADDR is host:port, or unix:PATH for a Unix socket. Without
+--config or config flags the configuration is
+  ` + `{"trusted_proxies":["loopback"],"header":"X-Forwarded-For"}` + `
+It serves until SIGINT or SIGTERM, then shuts down gracefully.
+
+Flags:
+`
+
+// frameworks, in the order of their default ports.
+var frameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
+
+// serveOptions is what the servers need to know besides the resolver.
+type serveOptions struct {
+	rejectBroken bool
+}
+
+// server is one framework's server on its listener.
+type server interface {
+	serve(net.Listener) error
+	shutdown(context.Context) error
+}
+
 func runServe(args []string, stdout, stderr io.Writer) error {
-	return errors.New("serve is not built yet")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stdout, stderr)
+}
+
+// serve runs the servers until ctx is done.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	var (
+		cf        configFlags
+		addrs     = map[string]*string{}
+		proxyFrom listFlag
+		timeout   = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header")
+		reject    = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
+	)
+	cf.register(fs)
+	for _, name := range frameworks {
+		addrs[name] = fs.String(name, "", "listen address of the "+name+" server")
+	}
+	fs.Var(&proxyFrom, "proxy-protocol-from", "load balancers allowed to send a PROXY protocol header (CIDRs, addresses, presets; comma-separated); every listener then requires one from them")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	base, err := core.ParseConfig(defaultConfig)
+	if err != nil {
+		return err
+	}
+	res, err := cf.resolver(fs, base)
+	if err != nil {
+		return err
+	}
+	var lbs *core.TrustSet
+	if len(proxyFrom) > 0 {
+		if lbs, err = core.NewTrustSet(proxyFrom...); err != nil {
+			return usagef("--proxy-protocol-from: %v", err)
+		}
+	}
+
+	// Which servers, where.
+	chosen := map[string]string{}
+	for _, name := range frameworks {
+		if *addrs[name] != "" {
+			chosen[name] = *addrs[name]
+		}
+	}
+	if len(chosen) == 0 {
+		for i, name := range frameworks {
+			chosen[name] = fmt.Sprintf("127.0.0.1:%d", 8081+i)
+		}
+	}
+
+	opts := serveOptions{rejectBroken: *reject}
+	type running struct {
+		name string
+		ln   net.Listener
+		srv  server
+	}
+	var all []running
+	closeAll := func() {
+		for _, r := range all {
+			r.ln.Close()
+		}
+	}
+	for _, name := range frameworks {
+		addr, ok := chosen[name]
+		if !ok {
+			continue
+		}
+		ln, err := listen(addr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if lbs != nil {
+			ln = netconn.NewListener(ln, netconn.WithProxyFrom(lbs), netconn.WithHeaderTimeout(*timeout))
+		}
+		all = append(all, running{name, ln, newServer(name, res, opts)})
+	}
+	for _, r := range all {
+		fmt.Fprintf(stdout, "%s %s\n", r.name, listenAddr(r.ln))
+	}
+
+	errc := make(chan error, len(all))
+	var wg sync.WaitGroup
+	for _, r := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.srv.serve(r.ln); err != nil {
+				errc <- fmt.Errorf("%s: %w", r.name, err)
+			}
+		}()
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, r := range all {
+		if err := r.srv.shutdown(shutdownCtx); err != nil && serveErr == nil {
+			serveErr = fmt.Errorf("%s: shutdown: %w", r.name, err)
+		}
+	}
+	closeAll()
+	wg.Wait()
+	return serveErr
+}
+
+// listen opens host:port, or unix:PATH.
+func listen(addr string) (net.Listener, error) {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		os.Remove(path) // a socket left by an earlier run
+		return net.Listen("unix", path)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func listenAddr(ln net.Listener) string {
+	a := ln.Addr()
+	if a.Network() == "unix" {
+		return "unix:" + a.String()
+	}
+	return a.String()
+}
+
+func newServer(name string, res *core.Resolver, opts serveOptions) server {
+	switch name {
+	case "nethttp":
+		return newNetHTTPServer(res, opts)
+	case "gin":
+		return newGinServer(res, opts)
+	case "echo":
+		return newEchoServer(res, opts)
+	case "fasthttp":
+		return newFastHTTPServer(res, opts)
+	}
+	return newGRPCServer(res, opts)
 }

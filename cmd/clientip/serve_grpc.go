@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/grpcmw"
+)
+
+// The WhoAmI service, described by hand with well-known types so that no
+// protoc is needed:
+//
+//	service WhoAmI {
+//	  rpc Get(google.protobuf.Empty) returns (google.protobuf.StringValue);
+//	  rpc Watch(google.protobuf.Empty) returns (stream google.protobuf.StringValue);
+//	}
+const (
+	whoamiService = "trustedip.v1.WhoAmI"
+	whoamiGet     = "/" + whoamiService + "/Get"
+	whoamiWatch   = "/" + whoamiService + "/Watch"
+)
+
+var whoamiDesc = grpc.ServiceDesc{
+	ServiceName: whoamiService,
+	HandlerType: (*any)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Get",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+			in := new(emptypb.Empty)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			handler := func(ctx context.Context, _ any) (any, error) {
+				return wrapperspb.String(string(grpcWhoami(ctx))), nil
+			}
+			if ic == nil {
+				return handler(ctx, in)
+			}
+			return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: whoamiGet}, handler)
+		},
+	}},
+	Streams: []grpc.StreamDesc{{
+		StreamName:    "Watch",
+		ServerStreams: true,
+		Handler: func(_ any, stream grpc.ServerStream) error {
+			if err := stream.RecvMsg(new(emptypb.Empty)); err != nil {
+				return err
+			}
+			return stream.SendMsg(wrapperspb.String(string(grpcWhoami(stream.Context()))))
+		},
+	}},
+	Metadata: "trustedip/v1/whoami.proto",
+}
+
+// whoamiStreamDesc is the client's view of Watch.
+var whoamiStreamDesc = grpc.StreamDesc{StreamName: "Watch", ServerStreams: true}
+
+func grpcWhoami(ctx context.Context) []byte {
+	result, _ := grpcmw.FromContext(ctx)
+	info, _ := grpcmw.ConnInfoFromContext(ctx)
+	native := ""
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		native = hostOf(p.Addr.String())
+	}
+	return newWhoami("grpc", result, native, info).json()
+}
+
+type grpcServer struct{ srv *grpc.Server }
+
+func newGRPCServer(res *core.Resolver, opts serveOptions) server {
+	mwOpts := []grpcmw.Option{grpcmw.WithPeer()}
+	if opts.rejectBroken {
+		mwOpts = append(mwOpts, grpcmw.WithRejectBroken(codes.InvalidArgument))
+	}
+	srv := grpc.NewServer(
+		grpc.Creds(grpcmw.Credentials(insecure.NewCredentials())),
+		grpc.ChainUnaryInterceptor(grpcmw.UnaryServerInterceptor(res, mwOpts...)),
+		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, mwOpts...)),
+		grpc.MaxHeaderListSize(maxHeaderBytes),
+	)
+	srv.RegisterService(&whoamiDesc, struct{}{})
+	return &grpcServer{srv: srv}
+}
+
+func (s *grpcServer) serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}
+
+func (s *grpcServer) shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.srv.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.srv.Stop()
+		return ctx.Err()
+	}
+}

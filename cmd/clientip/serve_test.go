@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// Clients use distinct loopback sources: 127.0.0.1 stands in for a
+// trusted proxy, 127.0.0.9 for anyone else.
+var (
+	trustedSrc   = netip.MustParseAddr("127.0.0.1")
+	strangerSrcs = []netip.Addr{
+		netip.MustParseAddr("127.0.0.9"), netip.MustParseAddr("127.0.0.99"), netip.MustParseAddr("127.1.2.3"),
+	}
+)
+
+// whoamiResp is a whoami answer as a client decodes it.
+type whoamiResp struct {
+	Framework, IP, Reason, Peer, Header, Native string
+	Port                                        *uint16
+	Hop                                         int
+	Conn                                        *struct {
+		SocketPeer  string `json:"socket_peer"`
+		Local       string `json:"local"`
+		OriginalDst string `json:"original_dst"`
+		Client      string `json:"client"`
+		Proxy       *struct {
+			Version   int    `json:"version"`
+			Command   string `json:"command"`
+			Source    string `json:"source"`
+			Authority string `json:"authority"`
+		} `json:"proxy"`
+	}
+}
+
+// servers is a running `clientip serve`: each framework's address.
+type servers map[string]string
+
+// startServe runs serve in-process with args plus a listener flag per
+// framework, each on a free port (or a Unix socket in dir), and returns
+// the addresses it printed.
+func startServe(t *testing.T, unixDir string, args ...string) servers {
+	t.Helper()
+	for _, name := range frameworks {
+		addr := "127.0.0.1:0"
+		if unixDir != "" {
+			addr = "unix:" + filepath.Join(unixDir, name+".sock")
+		}
+		args = append(args, "--"+name, addr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, args, pw, io.Discard)
+		pw.Close()
+	}()
+	got := servers{}
+	sc := bufio.NewScanner(pr)
+	for len(got) < len(frameworks) && sc.Scan() {
+		name, addr, _ := strings.Cut(sc.Text(), " ")
+		got[name] = addr
+	}
+	go io.Copy(io.Discard, pr)
+	if len(got) < len(frameworks) {
+		cancel()
+		t.Fatalf("serve printed %v; error: %v", got, <-done)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return got
+}
+
+// dial connects to addr (host:port or unix:PATH) from src.
+func dial(t *testing.T, addr string, src netip.Addr) net.Conn {
+	t.Helper()
+	var (
+		c   net.Conn
+		err error
+	)
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		c, err = net.DialTimeout("unix", path, 5*time.Second)
+	} else {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: src.AsSlice()}, Timeout: 5 * time.Second}
+		c, err = d.Dial("tcp", addr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	return c
+}
+
+// httpWhoami sends a raw HTTP/1.1 request with exactly the given header
+// lines, repeated names included, after prefix (a PROXY header, say).
+func httpWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, headers [][]string) (whoamiResp, int) {
+	t.Helper()
+	w, code, err := tryHTTPWhoami(t, addr, src, prefix, headers)
+	if err != nil {
+		t.Fatalf("%s: %v", addr, err)
+	}
+	return w, code
+}
+
+func tryHTTPWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, headers [][]string) (whoamiResp, int, error) {
+	t.Helper()
+	c := dial(t, addr, src)
+	defer c.Close()
+	var b strings.Builder
+	b.Write(prefix)
+	b.WriteString("GET /some/path HTTP/1.1\r\nHost: whoami\r\nConnection: close\r\n")
+	for _, h := range headers {
+		b.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		return whoamiResp{}, 0, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return whoamiResp{}, 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var w whoamiResp
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, &w); err != nil {
+			return whoamiResp{}, 0, fmt.Errorf("%v in %s", err, body)
+		}
+	}
+	return w, resp.StatusCode, nil
+}
+
+// grpcWhoamiCall calls Get or Watch with the header lines as metadata.
+func grpcWhoamiCall(t *testing.T, addr string, src netip.Addr, prefix []byte, headers [][]string, watch bool) (whoamiResp, error) {
+	t.Helper()
+	target := "passthrough:///" + addr
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		target = "unix://" + path
+	}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithMaxHeaderListSize(maxHeaderBytes),
+	}
+	if !strings.HasPrefix(addr, "unix:") {
+		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
+			c := dial(t, a, src)
+			_, err := c.Write(prefix)
+			c.SetDeadline(time.Time{})
+			return c, err
+		}))
+	}
+	cc, err := grpc.NewClient(target, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	md := metadata.MD{}
+	for _, h := range headers {
+		k := strings.ToLower(h[0])
+		md[k] = append(md[k], h[1])
+	}
+	ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), 20*time.Second)
+	defer cancel()
+	out := new(wrapperspb.StringValue)
+	if watch {
+		s, err := cc.NewStream(ctx, &whoamiStreamDesc, whoamiWatch)
+		if err != nil {
+			return whoamiResp{}, err
+		}
+		if err := s.SendMsg(new(emptypb.Empty)); err != nil {
+			return whoamiResp{}, err
+		}
+		s.CloseSend()
+		if err := s.RecvMsg(out); err != nil {
+			return whoamiResp{}, err
+		}
+		if err := s.RecvMsg(new(wrapperspb.StringValue)); err != io.EOF {
+			t.Fatalf("Watch sent more than one message (or failed: %v)", err)
+		}
+	} else if err := cc.Invoke(ctx, whoamiGet, new(emptypb.Empty), out); err != nil {
+		return whoamiResp{}, err
+	}
+	var w whoamiResp
+	if err := json.Unmarshal([]byte(out.Value), &w); err != nil {
+		t.Fatalf("%v in %s", err, out.Value)
+	}
+	return w, nil
+}
+
+// TestServeAnswersOnEveryAdapter is the README's check: a client's
+// X-Forwarded-For through a trusted (loopback) proxy.
+func TestServeAnswersOnEveryAdapter(t *testing.T) {
+	s := startServe(t, "")
+	headers := [][]string{{"X-Forwarded-For", "203.0.113.7"}}
+	for _, name := range frameworks[:4] {
+		w, code := httpWhoami(t, s[name], trustedSrc, nil, headers)
+		if code != 200 || w.Framework != name || w.IP != "203.0.113.7" || w.Reason != "header" || w.Native != "203.0.113.7" {
+			t.Errorf("%s: %d %+v", name, code, w)
+		}
+		if w.Conn == nil || !strings.HasPrefix(w.Conn.SocketPeer, "127.0.0.1:") || w.Conn.Proxy != nil || w.Conn.OriginalDst != w.Conn.Local || w.Header != "X-Forwarded-For" {
+			t.Errorf("%s: conn %+v header %q", name, w.Conn, w.Header)
+		}
+	}
+	for _, watch := range []bool{false, true} {
+		w, err := grpcWhoamiCall(t, s["grpc"], trustedSrc, nil, headers, watch)
+		if err != nil || w.Framework != "grpc" || w.IP != "203.0.113.7" || w.Reason != "header" || w.Native != "203.0.113.7" || w.Conn == nil {
+			t.Errorf("grpc (watch %v): %+v %v", watch, w, err)
+		}
+	}
+}
+
+// TestServeDefaultPorts: with no listener flags all five come up on
+// 127.0.0.1:8081-8085, with the embedded default configuration.
+func TestServeDefaultPorts(t *testing.T) {
+	for i := range frameworks {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 8081+i))
+		if err != nil {
+			t.Skipf("port %d is busy: %v", 8081+i, err)
+		}
+		l.Close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, nil, pw, io.Discard); pw.Close() }()
+	sc := bufio.NewScanner(pr)
+	var lines []string
+	for len(lines) < 5 && sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	go io.Copy(io.Discard, pr)
+	want := "nethttp 127.0.0.1:8081|gin 127.0.0.1:8082|echo 127.0.0.1:8083|fasthttp 127.0.0.1:8084|grpc 127.0.0.1:8085"
+	if got := strings.Join(lines, "|"); got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+	w, _ := httpWhoami(t, "127.0.0.1:8081", trustedSrc, nil, [][]string{{"X-Forwarded-For", "203.0.113.7"}})
+	if w.IP != "203.0.113.7" || w.Reason != "header" {
+		t.Errorf("default config: %+v", w)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeRejectBroken(t *testing.T) {
+	s := startServe(t, "", "--reject-broken")
+	headers := [][]string{{"X-Forwarded-For", "1.1.1.1, junk"}}
+	for _, name := range frameworks[:4] {
+		if _, code := httpWhoami(t, s[name], trustedSrc, nil, headers); code != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, code)
+		}
+	}
+	for _, watch := range []bool{false, true} {
+		_, err := grpcWhoamiCall(t, s["grpc"], trustedSrc, nil, headers, watch)
+		if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
+			t.Errorf("grpc (watch %v): %v, want InvalidArgument", watch, err)
+		}
+	}
+	// Not broken: served.
+	if w, code := httpWhoami(t, s["nethttp"], trustedSrc, nil, [][]string{{"X-Forwarded-For", "1.1.1.1"}}); code != 200 || w.IP != "1.1.1.1" {
+		t.Errorf("good request: %d %+v", code, w)
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--trusted", "10.0.0.0/33"},
+		{"--proxy-protocol-from", "nonsense"},
+		{"--nethttp", "127.0.0.1:0", "extra"},
+		{"--config", filepath.Join(t.TempDir(), "missing.json")},
+	} {
+		var errOut strings.Builder
+		if code := run(append([]string{"serve"}, args...), nil, io.Discard, &errOut); code != 2 {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, errOut.String())
+		}
+	}
+	// A port in use is a runtime error, not a usage one.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if code := run([]string{"serve", "--nethttp", l.Addr().String()}, nil, io.Discard, io.Discard); code != 1 {
+		t.Errorf("busy port: exit %d, want 1", code)
+	}
+}
+
+func writeConfig(t *testing.T, cfg string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

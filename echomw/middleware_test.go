@@ -1,0 +1,270 @@
+package echomw
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/netconn"
+)
+
+var (
+	xff    = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	realIP = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Real-IP"})
+)
+
+// seen is what a handler observed.
+type seen struct {
+	ran    bool
+	realIP string // c.RealIP()
+	ourIP  string // ClientIP(c)
+	res    core.Result
+	stored bool
+}
+
+func (s *seen) handler(c echo.Context) error {
+	s.ran = true
+	s.realIP, s.ourIP = c.RealIP(), ClientIP(c)
+	s.res, s.stored = FromContext(c)
+	return nil
+}
+
+type header struct{ name, value string }
+
+func request(remote string, hs ...header) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = remote
+	for _, h := range hs {
+		r.Header.Add(h.name, h.value)
+	}
+	return r
+}
+
+func serve(e *echo.Echo, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	return w
+}
+
+func configured(res *core.Resolver, s *seen, opts ...Option) *echo.Echo {
+	e := echo.New()
+	Configure(e, res, opts...)
+	e.GET("/", s.handler)
+	return e
+}
+
+func TestMiddlewareReadsEveryLine(t *testing.T) {
+	var s seen
+	serve(configured(xff, &s), request("10.0.0.2:443",
+		header{"X-Forwarded-For", "6.6.6.6"},
+		header{"X-Forwarded-For", "1.1.1.1, 10.0.0.1"}))
+	if !s.stored || s.res.Reason != core.Header || s.res.Hop != 2 || s.ourIP != "1.1.1.1" || s.realIP != "1.1.1.1" {
+		t.Fatalf("%+v", s)
+	}
+}
+
+// TestEchoDefaultIsSpoofable pins down why IPExtractor matters: New
+// alone does not change c.RealIP(), and echo's legacy RealIP believes
+// the client's own X-Forwarded-For.
+func TestEchoDefaultIsSpoofable(t *testing.T) {
+	var s seen
+	e := echo.New()
+	e.Use(New(xff))
+	e.GET("/", s.handler)
+	serve(e, request("198.51.100.1:5000", header{"X-Forwarded-For", "6.6.6.6, 10.0.0.1"}))
+	if s.ourIP != "198.51.100.1" || s.realIP != "6.6.6.6" {
+		t.Fatalf("ClientIP %q, echo's default RealIP %q; has echo's default changed?", s.ourIP, s.realIP)
+	}
+}
+
+func TestWithRejectBroken(t *testing.T) {
+	var s seen
+	used := false
+	e := configured(xff, &s, WithRejectBroken(0))
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { used = true; return next(c) }
+	})
+	w := serve(e, request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1, junk"}))
+	if w.Code != http.StatusBadRequest || s.ran || used || !strings.Contains(w.Body.String(), "broken") {
+		t.Fatalf("status %d, body %q, handler ran %v, Use middleware ran %v", w.Code, w.Body, s.ran, used)
+	}
+	// Refused before routing: an unknown path gets the same answer.
+	r := request("10.0.0.2:443", header{"X-Forwarded-For", "junk"})
+	r.URL.Path = "/nowhere"
+	if w := serve(e, r); w.Code != http.StatusBadRequest {
+		t.Fatalf("unknown path: status %d", w.Code)
+	}
+
+	e = configured(xff, &s, WithRejectBroken(http.StatusForbidden))
+	if w := serve(e, request("10.0.0.2:443", header{"X-Forwarded-For", "junk"})); w.Code != http.StatusForbidden || s.ran {
+		t.Fatalf("status %d, handler ran %v", w.Code, s.ran)
+	}
+	if w := serve(e, request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1"})); w.Code != 200 || !s.ran {
+		t.Fatalf("clean request: status %d, handler ran %v", w.Code, s.ran)
+	}
+
+	// Without the option a broken request is served with the last
+	// verified address.
+	s = seen{}
+	w = serve(configured(xff, &s), request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1, junk, 10.0.0.7"}))
+	if w.Code != 200 || s.res.Reason != core.Broken || s.ourIP != "10.0.0.7" || s.realIP != "10.0.0.7" {
+		t.Fatalf("status %d, %+v", w.Code, s)
+	}
+}
+
+// TestRealIPAgreement: after Configure, c.RealIP() and ClientIP(c) give
+// the same answer.
+func TestRealIPAgreement(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		res    *core.Resolver
+		remote string
+		hs     []header
+		want   string
+		reason core.Reason
+	}{
+		{"trusted peer, XFF", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.0.0.3"}}, "203.0.113.7", core.Header},
+		{"trusted peer, two XFF lines", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "198.51.100.4, 10.0.0.3"}}, "198.51.100.4", core.Header},
+		{"trusted peer, IPv6 hop with port", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "[2001:db8::1]:4711"}}, "2001:db8::1", core.Header},
+		{"trusted v4-mapped peer", xff, "[::ffff:10.0.0.4]:1234", []header{{"X-Forwarded-For", "203.0.113.7"}}, "203.0.113.7", core.Header},
+		{"trusted peer, all hops trusted", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "10.1.1.1, 10.0.0.3"}}, "10.1.1.1", core.AllTrusted},
+		{"trusted peer, no header", xff, "10.0.0.4:1234", []header{{"X-Real-Ip", "6.6.6.6"}}, "10.0.0.4", core.NoHeader},
+		{"trusted peer, broken", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7, unknown"}}, "10.0.0.4", core.Broken},
+		{"untrusted peer, XFF and X-Real-Ip", xff, "198.51.100.1:5000", []header{{"X-Forwarded-For", "6.6.6.6"}, {"X-Real-Ip", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
+		{"untrusted private peer", xff, "192.168.1.9:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "192.168.1.9", core.PeerUntrusted},
+		{"untrusted IPv6 peer", xff, "[2001:db8::9]:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "2001:db8::9", core.PeerUntrusted},
+		{"unix peer, untrusted", xff, "@", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
+		{"unparseable peer", xff, "nonsense", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
+		{"X-Real-IP, trusted peer", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Forwarded-For", "6.6.6.6"}}, "203.0.113.9", core.Header},
+		{"X-Real-IP, untrusted peer", realIP, "198.51.100.1:5000", []header{{"X-Real-IP", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
+		{"X-Real-IP, two lines", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Real-IP", "6.6.6.6"}}, "10.0.0.4", core.Broken},
+		{"X-Real-IP, none, XFF present", realIP, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6"}}, "10.0.0.4", core.NoHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s seen
+			serve(configured(tc.res, &s), request(tc.remote, tc.hs...))
+			if !s.stored || s.res.Reason != tc.reason {
+				t.Fatalf("stored %v, reason %v, want %v", s.stored, s.res.Reason, tc.reason)
+			}
+			if s.realIP != tc.want || s.ourIP != tc.want {
+				t.Fatalf("c.RealIP() %q, ClientIP(c) %q, want %q", s.realIP, s.ourIP, tc.want)
+			}
+			if got := IPExtractor(tc.res)(request(tc.remote, tc.hs...)); got != tc.want {
+				t.Fatalf("IPExtractor alone: %q", got)
+			}
+		})
+	}
+}
+
+// TestConfigureRunsForEveryRoute: echo applies Pre middleware per
+// request, so routes registered before Configure and unmatched paths
+// get the Result too.
+func TestConfigureRunsForEveryRoute(t *testing.T) {
+	var early, notFound seen
+	e := echo.New()
+	e.GET("/early", early.handler)
+	Configure(e, xff)
+	e.RouteNotFound("/*", notFound.handler)
+
+	r := request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7"})
+	r.URL.Path = "/early"
+	serve(e, r)
+	r = request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7"})
+	r.URL.Path = "/missing"
+	serve(e, r)
+	for name, s := range map[string]seen{"early route": early, "not found": notFound} {
+		if !s.stored || s.ourIP != "203.0.113.7" || s.realIP != "203.0.113.7" {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+}
+
+func TestConnInfo(t *testing.T) {
+	e := echo.New()
+	Configure(e, xff)
+	e.GET("/", func(c echo.Context) error {
+		info, ok := ConnInfo(c)
+		if !ok {
+			return c.String(500, "no ConnInfo")
+		}
+		return c.String(200, info.SocketPeer.Addr().String()+" "+ClientIP(c))
+	})
+	srv := httptest.NewUnstartedServer(e)
+	srv.Config.ConnContext = netconn.ConnContext
+	srv.Start()
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "127.0.0.1 127.0.0.1" {
+		t.Fatalf("%q", b)
+	}
+}
+
+func TestWithoutMiddleware(t *testing.T) {
+	c := echo.New().NewContext(httptest.NewRequest("GET", "/", nil), httptest.NewRecorder())
+	if _, ok := FromContext(c); ok || ClientIP(c) != "" {
+		t.Fatal("a Result without the middleware")
+	}
+	if _, ok := ConnInfo(c); ok {
+		t.Fatal("ConnInfo without ConnContext")
+	}
+}
+
+// discard is a ResponseWriter that allocates nothing.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+func allocsPerRequest(e *echo.Echo, h echo.HandlerFunc) float64 {
+	e.GET("/", h)
+	r := request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3"})
+	w := &discard{h: http.Header{}}
+	return testing.AllocsPerRun(500, func() { e.ServeHTTP(w, r) })
+}
+
+// TestAllocations: what the adapter adds to echo per request. echo
+// charges for c.Set (its store map, made per request) and builds each
+// middleware's closure per request; the stored Result is one more and
+// the resolver costs nothing. Installing with Pre costs one closure more
+// when there is no other Pre middleware. c.RealIP() costs the string it
+// returns.
+func TestAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	noop := func(echo.Context) error { return nil }
+	bare := allocsPerRequest(echo.New(), noop)
+	use := echo.New()
+	use.Use(New(xff))
+	withUse := allocsPerRequest(use, noop)
+	withConfigure := allocsPerRequest(func() *echo.Echo { e := echo.New(); Configure(e, xff); return e }(), noop)
+	realIPBare := allocsPerRequest(echo.New(), func(c echo.Context) error { _ = c.RealIP(); return nil })
+	realIPConfigured := allocsPerRequest(func() *echo.Echo { e := echo.New(); e.IPExtractor = IPExtractor(xff); return e }(),
+		func(c echo.Context) error { _ = c.RealIP(); return nil })
+	t.Logf("allocations per request: bare echo %v, New with Use %v, Configure %v; a handler calling c.RealIP(): legacy %v, IPExtractor %v",
+		bare, withUse, withConfigure, realIPBare, realIPConfigured)
+	if withUse-bare > 4 {
+		t.Errorf("New adds %v allocations, want at most 4: closure, store map and its bucket, Result", withUse-bare)
+	}
+	if withConfigure != bare {
+		t.Errorf("Configure adds %v allocations to a request that does not ask for its client, want none", withConfigure-bare)
+	}
+	withReject := allocsPerRequest(func() *echo.Echo { e := echo.New(); Configure(e, xff, WithRejectBroken(0)); return e }(), noop)
+	if withReject-bare > 2 {
+		t.Errorf("Configure with WithRejectBroken adds %v allocations, want at most 2: echo's Pre closures", withReject-bare)
+	}
+	if realIPConfigured-bare > 1 {
+		t.Errorf("c.RealIP() with IPExtractor costs %v allocations, want at most 1 (the string)", realIPConfigured-bare)
+	}
+}

@@ -1,0 +1,38 @@
+package echomw
+
+import "net/http"
+
+// Option configures the middleware.
+type Option func(*options)
+
+type options struct {
+	rejectBroken bool
+	status       int
+}
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithRejectBroken refuses requests whose header could not be read to a
+// client (reason broken) with an *echo.HTTPError of status, 400 if status
+// is 0, instead of serving them with the last verified address; the
+// handlers after the middleware do not run, and echo's HTTPErrorHandler
+// writes the response. Strict deployments use it: a broken chain is
+// either a misconfigured proxy or a client trying to shape the answer.
+//
+// The Result is stored before the request is refused, so middleware that
+// runs earlier can still read it.
+func WithRejectBroken(status int) Option {
+	return func(o *options) {
+		o.rejectBroken = true
+		o.status = status
+		if status == 0 {
+			o.status = http.StatusBadRequest
+		}
+	}
+}

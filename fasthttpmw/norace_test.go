@@ -1,0 +1,5 @@
+//go:build !race
+
+package fasthttpmw
+
+const raceEnabled = false

@@ -1,0 +1,481 @@
+package ginmw
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/netconn"
+)
+
+func init() { gin.SetMode(gin.TestMode) }
+
+var (
+	xff    = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	realIP = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Real-IP"})
+)
+
+// seen is what a handler observed.
+type seen struct {
+	ran      bool
+	ginIP    string // c.ClientIP()
+	ourIP    string // ClientIP(c)
+	res      core.Result
+	stored   bool
+	remoteIP string // c.RemoteIP()
+}
+
+func (s *seen) handler(c *gin.Context) {
+	s.ran = true
+	s.ginIP, s.ourIP, s.remoteIP = c.ClientIP(), ClientIP(c), c.RemoteIP()
+	s.res, s.stored = FromContext(c)
+}
+
+type header struct{ name, value string }
+
+func request(remote string, hs ...header) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = remote
+	for _, h := range hs {
+		r.Header.Add(h.name, h.value)
+	}
+	return r
+}
+
+func serve(engine *gin.Engine, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	engine.ServeHTTP(w, r)
+	return w
+}
+
+func configured(t *testing.T, res *core.Resolver, s *seen, opts ...Option) *gin.Engine {
+	t.Helper()
+	engine := gin.New()
+	if err := Configure(engine, res, opts...); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/", s.handler)
+	return engine
+}
+
+func TestNewReadsEveryLine(t *testing.T) {
+	var s seen
+	engine := gin.New()
+	engine.Use(New(xff))
+	engine.GET("/", s.handler)
+	serve(engine, request("10.0.0.2:443",
+		header{"X-Forwarded-For", "6.6.6.6"},
+		header{"X-Forwarded-For", "1.1.1.1, 10.0.0.1"}))
+	if !s.stored || s.res.Reason != core.Header || s.res.Hop != 2 || s.ourIP != "1.1.1.1" {
+		t.Fatalf("Result %+v stored %v, ClientIP %q", s.res, s.stored, s.ourIP)
+	}
+	// New alone leaves gin's settings alone, and gin.New() trusts every
+	// proxy: the client's own first line wins there. This is why
+	// Configure exists.
+	if s.ginIP != "6.6.6.6" {
+		t.Fatalf("gin's default ClientIP %q; has gin stopped trusting everyone?", s.ginIP)
+	}
+}
+
+func TestWithRejectBroken(t *testing.T) {
+	var s seen
+	engine := configured(t, xff, &s, WithRejectBroken(0))
+	w := serve(engine, request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1, junk"}))
+	if w.Code != http.StatusBadRequest || s.ran || !strings.Contains(w.Body.String(), "broken") {
+		t.Fatalf("status %d, body %q, handler ran: %v", w.Code, w.Body, s.ran)
+	}
+
+	engine = configured(t, xff, &s, WithRejectBroken(http.StatusForbidden))
+	if w := serve(engine, request("10.0.0.2:443", header{"X-Forwarded-For", "junk"})); w.Code != http.StatusForbidden || s.ran {
+		t.Fatalf("status %d, handler ran: %v", w.Code, s.ran)
+	}
+	// A clean request passes.
+	if w := serve(engine, request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1"})); w.Code != 200 || !s.ran {
+		t.Fatalf("status %d, handler ran: %v", w.Code, s.ran)
+	}
+
+	// Without the option a broken request is served with the last
+	// verified address.
+	s = seen{}
+	engine = configured(t, xff, &s)
+	w = serve(engine, request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1, junk, 10.0.0.7"}))
+	if w.Code != 200 || s.res.Reason != core.Broken || s.ourIP != "10.0.0.7" || s.ginIP != "10.0.0.7" {
+		t.Fatalf("status %d, %+v", w.Code, s)
+	}
+}
+
+// TestConfigureAgreement: after Configure, gin's c.ClientIP() and
+// ClientIP(c) give the same answer, and c.RemoteIP() stays the socket
+// peer.
+func TestConfigureAgreement(t *testing.T) {
+	spoof := []header{
+		{"X-Real-IP", "6.6.6.6"},
+		{"X-Appengine-Remote-Addr", "6.6.6.6"},
+		{"CF-Connecting-IP", "6.6.6.6"},
+		{"Fly-Client-IP", "6.6.6.6"},
+	}
+	for _, tc := range []struct {
+		name   string
+		res    *core.Resolver
+		remote string
+		hs     []header
+		want   string
+		reason core.Reason
+	}{
+		{"trusted peer, XFF", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.0.0.3"}}, "203.0.113.7", core.Header},
+		{"trusted peer, two XFF lines", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "198.51.100.4, 10.0.0.3"}}, "198.51.100.4", core.Header},
+		{"trusted peer, IPv6 hop with port", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "[2001:db8::1]:4711"}}, "2001:db8::1", core.Header},
+		{"trusted v4-mapped peer", xff, "[::ffff:10.0.0.4]:1234", []header{{"X-Forwarded-For", "203.0.113.7"}}, "203.0.113.7", core.Header},
+		{"trusted peer, all hops trusted", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "10.1.1.1, 10.0.0.3"}}, "10.1.1.1", core.AllTrusted},
+		{"trusted peer, no header", xff, "10.0.0.4:1234", nil, "10.0.0.4", core.NoHeader},
+		{"trusted peer, no header, spoofed platform headers", xff, "10.0.0.4:1234", spoof, "10.0.0.4", core.NoHeader},
+		{"trusted peer, broken", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7, unknown"}}, "10.0.0.4", core.Broken},
+		{"untrusted peer, XFF", xff, "198.51.100.1:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
+		{"untrusted peer, spoofed platform headers", xff, "198.51.100.1:5000", spoof, "198.51.100.1", core.PeerUntrusted},
+		{"untrusted IPv6 peer", xff, "[2001:db8::9]:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "2001:db8::9", core.PeerUntrusted},
+		{"unix peer, untrusted", xff, "@", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
+		{"unparseable peer", xff, "nonsense", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
+		{"X-Real-IP, trusted peer", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Forwarded-For", "6.6.6.6"}}, "203.0.113.9", core.Header},
+		{"X-Real-IP, untrusted peer", realIP, "198.51.100.1:5000", []header{{"X-Real-IP", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
+		{"X-Real-IP, two lines", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Real-IP", "6.6.6.6"}}, "10.0.0.4", core.Broken},
+		{"X-Real-IP, a list", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9, 6.6.6.6"}}, "10.0.0.4", core.Broken},
+		{"X-Real-IP, none, XFF present", realIP, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6"}}, "10.0.0.4", core.NoHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s seen
+			serve(configured(t, tc.res, &s), request(tc.remote, tc.hs...))
+			if !s.stored || s.res.Reason != tc.reason {
+				t.Fatalf("stored %v, reason %v, want %v", s.stored, s.res.Reason, tc.reason)
+			}
+			if s.ginIP != tc.want || s.ourIP != tc.want {
+				t.Fatalf("c.ClientIP() %q, ClientIP(c) %q, want %q", s.ginIP, s.ourIP, tc.want)
+			}
+			if want, _, _ := net.SplitHostPort(tc.remote); s.remoteIP != want {
+				t.Fatalf("c.RemoteIP() %q, want the socket peer %q", s.remoteIP, want)
+			}
+		})
+	}
+}
+
+// TestConfigureOverwritesHeader: whatever is in ClientIPHeader when the
+// middleware runs is replaced, or removed when there is no address, so
+// gin never reads a value the middleware did not write.
+func TestConfigureOverwritesHeader(t *testing.T) {
+	var s seen
+	engine := configured(t, xff, &s)
+	for remote, want := range map[string]string{"198.51.100.1:5000": "198.51.100.1", "@": ""} {
+		r := request(remote)
+		r.Header[ClientIPHeader] = []string{"6.6.6.6"}
+		serve(engine, r)
+		if s.ginIP != want || s.ourIP != want {
+			t.Errorf("%s: c.ClientIP() %q, ClientIP(c) %q, want %q", remote, s.ginIP, s.ourIP, want)
+		}
+	}
+}
+
+func TestConfigureSettings(t *testing.T) {
+	engine := gin.New()
+	engine.AppEngine = true
+	if err := Configure(engine, xff); err != nil {
+		t.Fatal(err)
+	}
+	if engine.ForwardedByClientIP || engine.RemoteIPHeaders != nil || engine.AppEngine || engine.TrustedPlatform != ClientIPHeader {
+		t.Fatalf("engine left trusting: forwarded %v headers %v appengine %v platform %q",
+			engine.ForwardedByClientIP, engine.RemoteIPHeaders, engine.AppEngine, engine.TrustedPlatform)
+	}
+	if err := Configure(engine, xff); err == nil {
+		t.Fatal("Configure twice: no error")
+	}
+	if err := Configure(nil, xff); err == nil {
+		t.Fatal("Configure(nil): no error")
+	}
+	if err := Configure(gin.New(), nil); err == nil {
+		t.Fatal("Configure without a resolver: no error")
+	}
+}
+
+// getBody sends a GET to url with the headers and returns the body.
+func getBody(t *testing.T, client *http.Client, url string, hs ...header) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hs {
+		req.Header.Add(h.name, h.value)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %s", url, resp.Status, b)
+	}
+	return string(b)
+}
+
+// TestRoutesBeforeConfigure: a route registered before Configure does
+// not run the middleware (engine.Use applies to later routes only). Its
+// c.ClientIP() is the socket peer, not a header the client chose: gin's
+// own trust is off, and no client can send ClientIPHeader.
+func TestRoutesBeforeConfigure(t *testing.T) {
+	loopback := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
+	engine := gin.New()
+	show := func(c *gin.Context) {
+		_, stored := FromContext(c)
+		c.String(200, "%s %s %v", c.ClientIP(), ClientIP(c), stored)
+	}
+	engine.GET("/early", show)
+	if err := Configure(engine, loopback); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/late", show)
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+
+	hs := []header{
+		{"X-Forwarded-For", "6.6.6.6, 203.0.113.7"},
+		{"X-Real-IP", "6.6.6.6"},
+		{"X-Appengine-Remote-Addr", "6.6.6.6"},
+		{"CF-Connecting-IP", "6.6.6.6"},
+	}
+	if got := getBody(t, srv.Client(), srv.URL+"/early", hs...); got != "127.0.0.1  false" {
+		t.Fatalf("route before Configure: %q, want the socket peer and no Result", got)
+	}
+	if got := getBody(t, srv.Client(), srv.URL+"/late", hs...); got != "203.0.113.7 203.0.113.7 true" {
+		t.Fatalf("route after Configure: %q", got)
+	}
+
+	// A client cannot send ClientIPHeader itself: net/http refuses the
+	// request before gin sees it.
+	for _, path := range []string{"/early", "/late"} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n%s: 6.6.6.6\r\nConnection: close\r\n\r\n", path, ClientIPHeader)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(b), "6.6.6.6") {
+			t.Fatalf("%s with %q: %s %q, want 400 from net/http", path, ClientIPHeader, resp.Status, b)
+		}
+	}
+}
+
+// TestDefaultLoggerLogsTrustedIP: gin.Default()'s Logger calls
+// c.ClientIP() after the handler returns; after Configure it logs the
+// verified client, also for a request WithRejectBroken turned away.
+func TestDefaultLoggerLogsTrustedIP(t *testing.T) {
+	var buf bytes.Buffer
+	defer func(w io.Writer) { gin.DefaultWriter = w }(gin.DefaultWriter)
+	gin.DefaultWriter = &buf // gin.Default's Logger writes here
+	engine := gin.Default()
+	if err := Configure(engine, xff, WithRejectBroken(0)); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/", func(c *gin.Context) { c.Status(204) })
+
+	serve(engine, request("10.0.0.4:1234", header{"X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.0.0.3"}))
+	if line := buf.String(); !strings.Contains(line, " 203.0.113.7 |") || strings.Contains(line, "6.6.6.6") {
+		t.Fatalf("log line %q, want the verified client", line)
+	}
+	buf.Reset()
+	serve(engine, request("10.0.0.4:1234", header{"X-Forwarded-For", "6.6.6.6, junk, 10.0.0.3"}))
+	if line := buf.String(); !strings.Contains(line, " 400 ") || !strings.Contains(line, " 10.0.0.3 |") {
+		t.Fatalf("log line %q, want the 400 and the last verified address", line)
+	}
+}
+
+// TestReverseProxyNeedsHeaderRemoved pins down the cost of the
+// mechanism: net/http will not send a request that carries
+// ClientIPHeader, so a handler that forwards c.Request must delete it.
+func TestReverseProxyNeedsHeaderRemoved(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Header.Get("X-Forwarded-For"))
+	}))
+	defer upstream.Close()
+	target, _ := url.Parse(upstream.URL)
+
+	naive := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+		},
+	}
+	careful := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.Out.Header.Del(ClientIPHeader)
+		pr.SetURL(target)
+		pr.SetXForwarded()
+	}}
+	engine := gin.New()
+	if err := Configure(engine, xff); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/naive", func(c *gin.Context) { naive.ServeHTTP(c.Writer, c.Request) })
+	engine.GET("/careful", func(c *gin.Context) { careful.ServeHTTP(c.Writer, c.Request) })
+
+	// A real server: ReverseProxy needs gin's writer to have a real
+	// http.ResponseWriter underneath. The peer is 127.0.0.1, untrusted.
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/naive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "invalid header field name") {
+		t.Fatalf("naive proxy: %s %q; does net/http send invalid header names now?", resp.Status, b)
+	}
+	if got := getBody(t, srv.Client(), srv.URL+"/careful"); got != "127.0.0.1" {
+		t.Fatalf("proxy that deletes the header: %q", got)
+	}
+}
+
+// TestUnixSocket: behind a local proxy on a Unix socket, trusted with
+// TrustUnixSocket, c.ClientIP() is the header's client. Without an
+// address gin answers "<nil>": on a Unix listener it never looks at
+// RemoteAddr (see the package doc).
+func TestUnixSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skip("no Unix sockets:", err)
+	}
+	trusting := core.MustNew(core.Config{Header: "X-Forwarded-For", TrustUnixSocket: true})
+	engine := gin.New()
+	if err := Configure(engine, trusting); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/", func(c *gin.Context) {
+		res, _ := FromContext(c)
+		c.String(200, "%s|%s|%s", c.ClientIP(), ClientIP(c), res.Reason)
+	})
+	srv := &http.Server{Handler: engine}
+	go srv.Serve(l)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}}
+	defer client.CloseIdleConnections()
+
+	if got := getBody(t, client, "http://unix/", header{"X-Forwarded-For", "203.0.113.7"}); got != "203.0.113.7|203.0.113.7|header" {
+		t.Fatalf("with header: %q", got)
+	}
+	if got := getBody(t, client, "http://unix/"); got != "<nil>||no-header" {
+		t.Fatalf("without header: %q (has gin's Unix-socket fallback changed? update the package doc)", got)
+	}
+}
+
+func TestConnInfo(t *testing.T) {
+	engine := gin.New()
+	if err := Configure(engine, xff); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/", func(c *gin.Context) {
+		info, ok := ConnInfo(c)
+		if !ok {
+			c.String(500, "no ConnInfo")
+			return
+		}
+		c.String(200, "%s %s", info.SocketPeer.Addr(), ClientIP(c))
+	})
+	srv := httptest.NewUnstartedServer(engine)
+	srv.Config.ConnContext = netconn.ConnContext
+	srv.Start()
+	defer srv.Close()
+	if got := getBody(t, srv.Client(), srv.URL); got != "127.0.0.1 127.0.0.1" {
+		t.Fatalf("%q", got)
+	}
+}
+
+func TestWithoutMiddleware(t *testing.T) {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest("GET", "/", nil)
+	if _, ok := FromContext(c); ok || ClientIP(c) != "" {
+		t.Fatal("a Result without the middleware")
+	}
+	if _, ok := ConnInfo(c); ok {
+		t.Fatal("ConnInfo without ConnContext")
+	}
+}
+
+// discard is a ResponseWriter that allocates nothing.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// allocsPerRequest measures engine on a request like the ones a server
+// hands over: a fresh header map each time, so that the cost of adding
+// ClientIPHeader to it is counted. The clone is measured on its own and
+// subtracted.
+func allocsPerRequest(engine *gin.Engine) (withHeader, reused float64) {
+	r := request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3"}, header{"User-Agent", "test"})
+	proto := r.Header.Clone()
+	w := &discard{h: http.Header{}}
+	clone := testing.AllocsPerRun(500, func() { r.Header = proto.Clone() })
+	fresh := testing.AllocsPerRun(500, func() {
+		r.Header = proto.Clone()
+		engine.ServeHTTP(w, r)
+	})
+	r.Header = proto.Clone()
+	reused = testing.AllocsPerRun(500, func() { engine.ServeHTTP(w, r) })
+	return fresh - clone, reused
+}
+
+// TestAllocations: what the adapter adds to gin per request. gin charges
+// for c.Set (its Keys map, made per request) and the stored value; the
+// resolver costs nothing. Configure adds the address as text, which
+// gin's ClientIP must return; the header line reuses the state's array.
+// (A request whose header map is exactly full may also pay for growing
+// it by one entry.)
+func TestAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	noop := func(*gin.Context) {}
+	bare := gin.New()
+	bare.GET("/", noop)
+	withNew := gin.New()
+	withNew.Use(New(xff))
+	withNew.GET("/", noop)
+	withConfigure := gin.New()
+	if err := Configure(withConfigure, xff); err != nil {
+		t.Fatal(err)
+	}
+	withConfigure.GET("/", noop)
+
+	b, bReused := allocsPerRequest(bare)
+	n, nReused := allocsPerRequest(withNew)
+	c, cReused := allocsPerRequest(withConfigure)
+	t.Logf("allocations per request (fresh header map / reused request): bare gin %v/%v, New %v/%v, Configure %v/%v",
+		b, bReused, n, nReused, c, cReused)
+	if n-b > 3 || nReused-bReused > 3 {
+		t.Errorf("New adds %v (%v on a reused request) allocations, want at most 3: Keys map, its bucket, the state", n-b, nReused-bReused)
+	}
+	if c-b > 4 || cReused-bReused > 4 {
+		t.Errorf("Configure adds %v (%v on a reused request) allocations, want at most 4: New's and the address text", c-b, cReused-bReused)
+	}
+}

@@ -1,0 +1,42 @@
+package grpcmw
+
+import "google.golang.org/grpc/codes"
+
+// Option configures the interceptors.
+type Option func(*options)
+
+type options struct {
+	rejectBroken bool
+	code         codes.Code
+	peer         bool
+}
+
+// WithRejectBroken fails RPCs whose header could not be read to a client
+// (reason broken) with code, codes.InvalidArgument if code is codes.OK,
+// instead of serving them with the last verified address. Strict
+// deployments use it: a broken chain is either a misconfigured proxy or a
+// client trying to shape the answer.
+func WithRejectBroken(code codes.Code) Option {
+	return func(o *options) {
+		o.rejectBroken = true
+		o.code = code
+		if code == codes.OK {
+			o.code = codes.InvalidArgument
+		}
+	}
+}
+
+// WithPeer makes peer.FromContext report the verified client, so that
+// code that only knows gRPC's own API (logging and rate-limiting
+// interceptors, handlers) agrees with the Result. The Peer is copied with
+// its Addr replaced by a *net.TCPAddr holding the client, with the port
+// the answer came with (0 when the header hop had none); LocalAddr and
+// AuthInfo are kept, so ConnInfoFromContext still works. Without a client
+// address (an untrusted Unix-socket peer) the peer is left alone.
+//
+// It costs one allocation more per RPC: the context node peer.NewContext
+// makes, since gRPC keeps the Peer under a key of its own. The new Peer
+// and its address share the allocation that carries the Result.
+func WithPeer() Option {
+	return func(o *options) { o.peer = true }
+}
