@@ -77,8 +77,8 @@ func AdapterSetups() []Setup {
 
 // storedValue is what the store setups put in the framework's per-request
 // storage: a value the size of the adapters' Result, freshly allocated for
-// each request as any adapter's answer must be, except for fasthttp, whose
-// adapter reuses pooled values and so stores a pointer to an existing one.
+// each request as any adapter's answer must be, except for fasthttp, where
+// it is pooled, as fasthttpmw pools its own.
 // "The framework's own cost of storing one value" is then what a request
 // pays for having a Result in the framework's storage.
 type storedValue = core.Result

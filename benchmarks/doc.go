@@ -71,10 +71,11 @@
 //     fasthttp SetUserValue and UserValue; gRPC context.WithValue in an
 //     interceptor, for streams in a wrapped stream whose Context returns
 //     it. The value is a freshly allocated core.Result, as any adapter's
-//     per-request answer must be, except for fasthttp, where a pointer to
-//     a reused value is stored, as fasthttpmw stores pooled ones. This is
-//     what the framework charges for handing a handler one per-request
-//     value.
+//     per-request answer must be, except for fasthttp, where it comes from
+//     a sync.Pool and goes back when fasthttp resets the request (it
+//     closes user values that are io.Closers), fasthttp's own way of
+//     giving a request an object without allocating. This is what the
+//     framework charges for handing a handler one per-request value.
 //   - ours: our adapter (nethttpmw.New, ginmw.Configure, echomw.Configure,
 //     fasthttpmw.New, grpcmw's interceptors) with default options, the
 //     handler reading the client as text with the adapter's ClientIP.

@@ -24,8 +24,10 @@ func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasth
 		if o.remoteAddr {
 			if h.res.Addr.IsValid() {
 				ctx.SetRemoteAddr(h.tcpAddr())
+				h.setAddr = true
 			} else if h.ownsRemoteAddr() {
 				ctx.SetRemoteAddr(nil)
+				h.setAddr = false
 			}
 		}
 		if o.rejectBroken && h.res.Reason == core.Broken {
@@ -113,6 +115,9 @@ type holder struct {
 	tcp   net.TCPAddr // WithRemoteAddr's answer; IP points into ip
 	ip    [16]byte
 	lines [][]byte // scratch for headers whose names are not normalized
+	// setAddr records that WithRemoteAddr gave ctx the holder's address,
+	// which Close must then withdraw.
+	setAddr bool
 }
 
 var holders = sync.Pool{New: func() any { return new(holder) }}
@@ -162,7 +167,7 @@ func (h *holder) Close() error {
 	if h.ctx == nil {
 		return nil
 	}
-	if h.ownsRemoteAddr() {
+	if h.setAddr && h.ownsRemoteAddr() {
 		h.ctx.SetRemoteAddr(nil)
 	}
 	*h = holder{lines: h.lines[:0]}
