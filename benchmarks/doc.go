@@ -26,6 +26,10 @@
 //   - realclientip: realclientip-go's RightmostTrustedRangeStrategy. It
 //     does not look at the socket peer at all, so it does less checking than
 //     the others.
+//   - grpc-realip: go-grpc-middleware v2's realip unary interceptor, called
+//     with the peer and the header in the incoming metadata, its answer
+//     read back with realip.FromContext as text. Its time includes the
+//     context it stores the answer in.
 //
 // Each on four inputs, the sub-benchmark names shared so that benchstat can
 // line them up:
@@ -37,7 +41,8 @@
 //     their left). A right-to-left walk should cost about what xff3 costs;
 //     a library that splits or parses the whole header pays for all of it.
 //   - fwd3: Forwarded "for=203.0.113.7, for=10.0.0.2, for=10.0.0.3".
-//     gin, echo and chi cannot read Forwarded and are skipped.
+//     gin, echo, chi and grpc-realip cannot read Forwarded and are
+//     skipped.
 //   - ipv6: X-Forwarded-For "2001:db8:cafe::17, 2001:db8:1::2, 2001:db8:1::3"
 //     from peer [2001:db8:1::4]:1234, every library trusting 10.0.0.0/8 and
 //     2001:db8:1::/48 (the client 2001:db8:cafe::17 must stay outside the
@@ -47,6 +52,24 @@
 // same setup the benchmarks use, and fails if one does not return
 // the expected client; a number for a library that gets the answer wrong
 // would mean nothing.
+//
+// PeerSetups returns the same benchmarks as Setups for a report, and
+// ProxyHeaderSetups those of BenchmarkProxyHeader (proxyproto_test.go),
+// core/proxyproto against go-proxyproto.
+//
+// # Scaling
+//
+// BenchmarkScaling (ScalingSetups, scaling.go) shows what Resolve's cost
+// grows with: the hops a walk inspects (a header of N trusted hops), not
+// the hops a header holds (N entries decided at the right end), nor the
+// size of the trusted set (N prefixes).
+//
+// # The report
+//
+// go run ./benchmarks/cmd/report runs all of it with testing.Benchmark,
+// plus the end-to-end comparison of package e2e (real servers on
+// loopback, bare and with our adapter), and writes a Markdown table, SVG
+// charts and JSON to docs/performance.
 //
 // # Adapter overhead
 //

@@ -1,17 +1,23 @@
 package benchmarks
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/realip"
 	"github.com/labstack/echo/v4"
 	realclientip "github.com/realclientip/realclientip-go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 
 	"github.com/trustedip/trustedip/core"
 )
@@ -85,7 +91,7 @@ var peerInputs = []peerInput{
 }
 
 // peerLibs names the libraries in the order benchstat should show them.
-var peerLibs = []string{"ours", "ours-str", "gin", "echo", "chi", "realclientip"}
+var peerLibs = []string{"ours", "ours-str", "gin", "echo", "chi", "realclientip", "grpc-realip"}
 
 // newRequest builds the request once; the timed loops only read it.
 func newRequest(in peerInput) *http.Request {
@@ -108,7 +114,7 @@ func newOurs(tb testing.TB, in peerInput) *core.Resolver {
 // Context), so calling it in a loop on one Context is the per-request cost.
 func newGin(tb testing.TB, in peerInput) (*gin.Context, string) {
 	if in.header != "X-Forwarded-For" {
-		return nil, "gin has no Forwarded (RFC 7239) support; ClientIP reads only the RemoteIPHeaders as X-Forwarded-For-style lists"
+		return nil, xffOnly["gin"]
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
@@ -126,7 +132,7 @@ func newGin(tb testing.TB, in peerInput) (*gin.Context, string) {
 // newEcho returns echo's X-Forwarded-For extractor trusting only in.trusted.
 func newEcho(tb testing.TB, in peerInput) (echo.IPExtractor, string) {
 	if in.header != "X-Forwarded-For" {
-		return nil, "echo has no Forwarded (RFC 7239) extractor, only X-Forwarded-For, X-Real-IP and the direct peer"
+		return nil, xffOnly["echo"]
 	}
 	opts := []echo.TrustOption{
 		echo.TrustLoopback(false),
@@ -153,7 +159,7 @@ type chiHarness struct {
 
 func newChi(tb testing.TB, in peerInput) (*chiHarness, string) {
 	if in.header != "X-Forwarded-For" {
-		return nil, "chi's ClientIPFrom* middlewares read X-Forwarded-For or a single-IP header; there is none for Forwarded (RFC 7239)"
+		return nil, xffOnly["chi"]
 	}
 	ch := &chiHarness{}
 	ch.h = middleware.ClientIPFromXFF(in.trusted...)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -188,4 +194,194 @@ func newRealClientIP(tb testing.TB, in peerInput) realclientip.RightmostTrustedR
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// Sinks keep the compiler from discarding the work.
+var (
+	sinkResult core.Result
+	sinkString string
+)
+
+var peerBenches = map[string]func(*testing.B, peerInput){
+	"ours":         benchOurs,
+	"ours-str":     benchOursString,
+	"gin":          benchGin,
+	"echo":         benchEcho,
+	"chi":          benchChi,
+	"realclientip": benchRealClientIP,
+	"grpc-realip":  benchGRPCRealIP,
+}
+
+func benchOurs(b *testing.B, in peerInput) {
+	res, r := newOurs(b, in), newRequest(in)
+	b.ReportAllocs()
+	var out core.Result
+	for b.Loop() {
+		out = res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header)
+	}
+	sinkResult = out
+}
+
+func benchOursString(b *testing.B, in peerInput) {
+	res, r := newOurs(b, in), newRequest(in)
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header).String()
+	}
+	sinkString = out
+}
+
+func benchGin(b *testing.B, in peerInput) {
+	c, skip := newGin(b, in)
+	if skip != "" {
+		b.Skip(skip)
+	}
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = c.ClientIP()
+	}
+	sinkString = out
+}
+
+func benchEcho(b *testing.B, in peerInput) {
+	extract, skip := newEcho(b, in)
+	if skip != "" {
+		b.Skip(skip)
+	}
+	r := newRequest(in)
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = extract(r)
+	}
+	sinkString = out
+}
+
+func benchChi(b *testing.B, in peerInput) {
+	ch, skip := newChi(b, in)
+	if skip != "" {
+		b.Skip(skip)
+	}
+	r := newRequest(in)
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = ch.clientIP(r)
+	}
+	sinkString = out
+}
+
+func benchRealClientIP(b *testing.B, in peerInput) {
+	s, r := newRealClientIP(b, in), newRequest(in)
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = s.ClientIP(r.Header, r.RemoteAddr)
+	}
+	sinkString = out
+}
+
+// grpcRealIPHarness is go-grpc-middleware v2's realip unary interceptor in
+// front of a handler that reads its answer back as text, called as
+// grpc.Server calls an interceptor: with the connection's peer and the
+// incoming metadata (keys lowercase) in the context.
+type grpcRealIPHarness struct {
+	ctx       context.Context
+	info      grpc.UnaryServerInfo
+	intercept grpc.UnaryServerInterceptor
+	handler   grpc.UnaryHandler
+	got       string
+}
+
+func newGRPCRealIP(tb testing.TB, in peerInput) (*grpcRealIPHarness, string) {
+	if in.header != "X-Forwarded-For" {
+		return nil, xffOnly["grpc-realip"]
+	}
+	var trusted []netip.Prefix
+	for _, p := range in.trusted {
+		trusted = append(trusted, netip.MustParsePrefix(p))
+	}
+	h := &grpcRealIPHarness{info: grpc.UnaryServerInfo{FullMethod: "/bench.Peers/Get"}}
+	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: adapterTCPAddr(tb, in.remoteAddr)})
+	h.ctx = metadata.NewIncomingContext(ctx, metadata.MD{"x-forwarded-for": {in.value}})
+	h.intercept = realip.UnaryServerInterceptorOpts(
+		realip.WithTrustedPeers(trusted),
+		realip.WithTrustedProxies(trusted),
+		realip.WithHeaders([]string{realip.XForwardedFor}),
+	)
+	h.handler = func(ctx context.Context, _ any) (any, error) {
+		h.got = realIPString(ctx)
+		return nil, nil
+	}
+	return h, ""
+}
+
+func (h *grpcRealIPHarness) clientIP() string {
+	_, _ = h.intercept(h.ctx, nil, &h.info, h.handler)
+	return h.got
+}
+
+func benchGRPCRealIP(b *testing.B, in peerInput) {
+	h, skip := newGRPCRealIP(b, in)
+	if skip != "" {
+		b.Skip(skip)
+	}
+	b.ReportAllocs()
+	var out string
+	for b.Loop() {
+		out = h.clientIP()
+	}
+	sinkString = out
+}
+
+// xffOnly says why each library that reads only X-Forwarded-For-style
+// headers cannot take part with Forwarded.
+var xffOnly = map[string]string{
+	"gin":         "gin has no Forwarded (RFC 7239) support; ClientIP reads only the RemoteIPHeaders as X-Forwarded-For-style lists",
+	"echo":        "echo has no Forwarded (RFC 7239) extractor, only X-Forwarded-For, X-Real-IP and the direct peer",
+	"chi":         "chi's ClientIPFrom* middlewares read X-Forwarded-For or a single-IP header; there is none for Forwarded (RFC 7239)",
+	"grpc-realip": "go-grpc-middleware's realip reads X-Forwarded-For, X-Real-IP or True-Client-IP; there is no Forwarded (RFC 7239) support",
+}
+
+// peerSkip says why lib cannot take part with in, or "" when it can.
+func peerSkip(lib string, in peerInput) string {
+	if in.header != "X-Forwarded-For" {
+		return xffOnly[lib]
+	}
+	return ""
+}
+
+// peerNotes says what each library's Setup times.
+var peerNotes = map[string]string{
+	"ours":         "core.ParsePeer + Resolver.ResolvePeer",
+	"ours-str":     "ours + Result.String",
+	"gin":          "gin Context.ClientIP, SetTrustedProxies",
+	"echo":         "echo ExtractIPFromXFFHeader with TrustIPRange, default trusts off",
+	"chi":          "chi v5 middleware.ClientIPFromXFF + GetClientIP",
+	"realclientip": "realclientip-go RightmostTrustedRangeStrategy",
+	"grpc-realip":  "go-grpc-middleware v2 realip unary interceptor + FromContext as text",
+}
+
+// PeerSetups returns the core-versus-peers benchmarks of BenchmarkClientIP
+// as Setups, for a report: Framework is "peers/<input>" (xff3, xff10k,
+// fwd3, ipv6) and Name the library (ours, ours-str, gin, echo, chi,
+// realclientip, grpc-realip). Pairs a library cannot serve, such as gin
+// with Forwarded, are left out.
+func PeerSetups() []Setup {
+	var out []Setup
+	for _, in := range peerInputs {
+		for _, lib := range peerLibs {
+			if peerSkip(lib, in) != "" {
+				continue
+			}
+			bench := peerBenches[lib]
+			out = append(out, Setup{
+				Framework: "peers/" + in.name, Name: lib, Note: peerNotes[lib],
+				Bench: func(b *testing.B) { bench(b, in) },
+			})
+		}
+	}
+	return out
 }

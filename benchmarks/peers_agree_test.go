@@ -80,6 +80,12 @@ func peerClientIP(t *testing.T, lib string, in peerInput) (got, skip string) {
 		return ch.clientIP(r), ""
 	case "realclientip":
 		return newRealClientIP(t, in).ClientIP(r.Header, r.RemoteAddr), ""
+	case "grpc-realip":
+		h, skip := newGRPCRealIP(t, in)
+		if skip != "" {
+			return "", skip
+		}
+		return h.clientIP(), ""
 	}
 	t.Fatalf("unknown lib %q", lib)
 	return "", ""

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// palette is one color per series, readable on white and by most kinds
+// of color blindness (Okabe and Ito's).
+var palette = []color.Color{
+	color.RGBA{0x99, 0x99, 0x99, 0xff}, // grey: the baseline
+	color.RGBA{0xe6, 0x9f, 0x00, 0xff}, // orange
+	color.RGBA{0x00, 0x72, 0xb2, 0xff}, // blue: ours
+	color.RGBA{0xd5, 0x5e, 0x00, 0xff}, // vermilion
+	color.RGBA{0x00, 0x9e, 0x73, 0xff}, // green
+}
+
+// overheadChart is the in-process table as grouped bars: ns/op per
+// framework, one bar per setup.
+func overheadChart(r *Report, path string) error {
+	p := plot.New()
+	p.Title.Text = "One request in process, per framework (lower is better)"
+	p.Y.Label.Text = "ns per request"
+	width := vg.Points(11)
+	var fws []string
+	for _, fw := range adapterFrameworks {
+		if find(r.Adapters, fw, "bare") != nil {
+			fws = append(fws, fw)
+		}
+	}
+	for i, s := range adapterSetups {
+		vals := make(plotter.Values, len(fws))
+		for j, fw := range fws {
+			if f := find(r.Adapters, fw, s); f != nil {
+				vals[j] = f.NsOp
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return err
+		}
+		bars.LineStyle.Width = 0
+		bars.Color = palette[i]
+		bars.Offset = width * vg.Length(float64(i)-float64(len(adapterSetups)-1)/2)
+		p.Add(bars)
+		p.Legend.Add(s, bars)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.NominalX(fws...)
+	p.Add(plotter.NewGrid())
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// e2eChart shows each framework's end-to-end throughput with our adapter
+// as a percentage of bare, against the 97% line.
+func e2eChart(r *Report, path string) error {
+	p := plot.New()
+	p.Title.Text = "End to end: throughput with our adapter, % of bare (higher is better)"
+	p.Y.Label.Text = "% of bare throughput"
+	var names []string
+	var vals plotter.Values
+	for _, c := range r.EndToEnd.Comparisons {
+		names = append(names, c.Name)
+		vals = append(vals, 100*c.MedianRatio)
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(28))
+	if err != nil {
+		return err
+	}
+	bars.LineStyle.Width = 0
+	bars.Color = palette[2]
+	p.Add(bars)
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(vals)) - 0.5, Y: 97}})
+	if err != nil {
+		return err
+	}
+	line.Color = palette[3]
+	line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(line)
+	p.Legend.Add("97%", line)
+	p.Legend.Top = true
+	p.NominalX(names...)
+	p.Y.Min, p.Y.Max = 80, 105
+	for _, v := range vals {
+		p.Y.Max = max(p.Y.Max, v+3)
+		p.Y.Min = min(p.Y.Min, v-3)
+	}
+	p.Add(plotter.NewGrid())
+	return p.Save(9*vg.Inch, 4*vg.Inch, path)
+}
+
+// scalingChart plots Resolve's ns/op against N on log axes, one line per
+// scaling series.
+func scalingChart(r *Report, path string) error {
+	p := plot.New()
+	p.Title.Text = "Resolve: cost against hops and trusted prefixes"
+	p.X.Label.Text = "N (hops in the header, or prefixes in the trusted set)"
+	p.Y.Label.Text = "ns per Resolve"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	for i, series := range scalingSeries {
+		var xys plotter.XYs
+		for _, f := range r.Scaling {
+			if f.Group != series {
+				continue
+			}
+			n, err := strconv.Atoi(f.Name)
+			if err != nil {
+				return fmt.Errorf("scaling point %q: %v", f.Name, err)
+			}
+			xys = append(xys, plotter.XY{X: float64(n), Y: f.NsOp})
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return err
+		}
+		c := palette[(i+1)%len(palette)]
+		line.Color, points.Color = c, c
+		line.Width = vg.Points(1.5)
+		p.Add(line, points)
+		p.Legend.Add(strings.TrimPrefix(series, "scaling/"), line, points)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return p.Save(8*vg.Inch, 4.5*vg.Inch, path)
+}

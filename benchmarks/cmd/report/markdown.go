@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/trustedip/trustedip/benchmarks"
+	"github.com/trustedip/trustedip/benchmarks/e2e"
+)
+
+// adapterFrameworks and adapterSetups are the in-process table's rows and
+// columns, in order.
+var (
+	adapterFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc-unary", "grpc-stream"}
+	adapterSetups     = []string{"bare", "store", "ours", "native"}
+	peerInputs        = []string{"xff3", "xff10k", "fwd3", "ipv6"}
+	peerLibs          = []string{"ours", "ours-str", "gin", "echo", "chi", "realclientip", "grpc-realip"}
+	ppCases           = []string{"v1tcp4", "v1tcp6", "v2tcp4", "v2tcp6tlv3"}
+	ppLibs            = []string{"ours", "ours-bufio", "go-proxyproto"}
+	scalingSeries     = []string{benchmarks.ScaleHopsWalked, benchmarks.ScaleHopsInHeader, benchmarks.ScaleTrustedPrefixes}
+)
+
+// writeMarkdown writes the report's tables. The charts sit beside it, and
+// it links them.
+func writeMarkdown(w io.Writer, r *Report) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	m := r.Machine
+	p("# trustedip performance report\n\n")
+	p("Machine: %s, %d cores, %s, %s/%s, %s. Run: %s mode (each in-process figure the median of %d run(s) of -benchtime %s), %s, took %s.\n\n",
+		m.CPU, m.Cores, m.GoVersion, m.OS, m.Arch, m.Kernel, r.Mode, r.Count, r.Benchtime, m.Date, r.Took)
+	p("Reproduce with `go run ./benchmarks/cmd/report` (`--quick` for a run of about a minute).\n\n")
+
+	p("## In process: one request through each framework\n\n")
+	p("A trivial handler served in process: **bare**; **store**, the framework handing the handler one per-request value (what keeping a `Result` costs there); **ours**, our adapter with the handler reading the client as text; **native**, the framework's own trusted-proxy client IP. Ratios are against bare.\n\n")
+	p("![in-process cost per request](overhead.svg)\n\n")
+	p("| framework | bare | store | ours | native | ours − bare | ours vs native |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, fw := range adapterFrameworks {
+		bare := find(r.Adapters, fw, "bare")
+		ours := find(r.Adapters, fw, "ours")
+		native := find(r.Adapters, fw, "native")
+		if bare == nil || ours == nil || native == nil {
+			continue
+		}
+		p("| %s", fw)
+		for _, s := range adapterSetups {
+			f := find(r.Adapters, fw, s)
+			if s == "bare" {
+				p(" | %s, %d allocs", ns(f.NsOp), f.AllocsPerOp)
+				continue
+			}
+			p(" | %s (%s), %d allocs", ns(f.NsOp), times(f.NsOp/bare.NsOp), f.AllocsPerOp)
+		}
+		p(" | +%s | %s |\n", ns(ours.NsOp-bare.NsOp), times(ours.NsOp/native.NsOp))
+	}
+	if res, str := find(r.Adapters, "core", "resolve"), find(r.Adapters, "core", "resolve-str"); res != nil && str != nil {
+		p("\nThe core alone on the same request: Resolve %s (%d allocs); Resolve and `Result.String` %s (%d alloc).\n",
+			ns(res.NsOp), res.AllocsPerOp, ns(str.NsOp), str.AllocsPerOp)
+	}
+	p("\n<details><summary>What each setup runs</summary>\n\n| framework | setup | what it is |\n|---|---|---|\n")
+	for _, f := range r.Adapters {
+		p("| %s | %s | %s |\n", f.Group, f.Name, f.Note)
+	}
+	p("\n</details>\n\n")
+
+	writeE2E(p, r.EndToEnd)
+
+	p("## The core against its peers\n\n")
+	p("The same request resolved by each library, everything built before the timer starts. Cells: ns/op, × ours, allocs/op. A dash: the library cannot read that header.\n\n")
+	p("| input |")
+	for _, lib := range peerLibs {
+		p(" %s |", lib)
+	}
+	p("\n|---|%s\n", strings.Repeat("---:|", len(peerLibs)))
+	for _, in := range peerInputs {
+		ours := find(r.Peers, "peers/"+in, "ours")
+		if ours == nil {
+			continue
+		}
+		p("| %s |", in)
+		for _, lib := range peerLibs {
+			if f := find(r.Peers, "peers/"+in, lib); f != nil {
+				p(" %s · %s · %d |", ns(f.NsOp), times(f.NsOp/ours.NsOp), f.AllocsPerOp)
+			} else {
+				p(" – |")
+			}
+		}
+		p("\n")
+	}
+	p("\nInputs: xff3 `203.0.113.7, 10.0.0.2, 10.0.0.3` from 10.0.0.4 with 10.0.0.0/8 trusted; xff10k, 10,000 entries decided at the right end; fwd3, the same three hops as `Forwarded`; ipv6, a three-hop IPv6 chain.\n\n")
+
+	p("## PROXY protocol header: core/proxyproto against go-proxyproto\n\n")
+	p("| case |")
+	for _, lib := range ppLibs {
+		p(" %s |", lib)
+	}
+	p("\n|---|%s\n", strings.Repeat("---:|", len(ppLibs)))
+	for _, c := range ppCases {
+		ours := find(r.ProxyHeader, "proxyproto/"+c, "ours")
+		if ours == nil {
+			continue
+		}
+		p("| %s |", c)
+		for _, lib := range ppLibs {
+			f := find(r.ProxyHeader, "proxyproto/"+c, lib)
+			p(" %s · %s · %d |", ns(f.NsOp), times(f.NsOp/ours.NsOp), f.AllocsPerOp)
+		}
+		p("\n")
+	}
+
+	p("\n## Scaling: what Resolve's cost grows with\n\n")
+	p("![Resolve against hops and trusted prefixes](scaling.svg)\n\n")
+	p("| series | N | ns/op | × first point | allocs/op |\n|---|---:|---:|---:|---:|\n")
+	for _, series := range scalingSeries {
+		var first float64
+		for _, f := range r.Scaling {
+			if f.Group != series {
+				continue
+			}
+			if first == 0 {
+				first = f.NsOp
+			}
+			p("| %s | %s | %s | %s | %d |\n", strings.TrimPrefix(series, "scaling/"), f.Name, ns(f.NsOp), times(f.NsOp/first), f.AllocsPerOp)
+		}
+	}
+	p("\nhops-walked: every hop but the leftmost is a trusted proxy, so the walk inspects all N and the cost grows with N. hops-in-header: N entries decided at the right end, so the walk inspects three and the cost stays flat. trusted-prefixes: the three-hop request against N trusted prefixes (up to 8 are scanned flat, more go in a bart routing table).\n")
+}
+
+func writeE2E(p func(string, ...any), e e2e.Result) {
+	p("## End to end: real servers on loopback\n\n")
+	p("Each framework serves the trivial handler from a real listener, bare and with our adapter, under a closed-loop load of %d keep-alive connections. Rounds of %s alternate bare, ours, ours, bare; %d pairs. The ratio is the median over the pairs of ours/bare throughput.\n\n",
+		e.Conns, e.Round, e.Pairs)
+	p("![end-to-end throughput, ours against bare](e2e.svg)\n\n")
+	p("| framework | bare req/s | ours req/s | ours/bare | bare p50 / p99 | ours p50 / p99 |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, c := range e.Comparisons {
+		p("| %s | %.0f | %.0f | **%.1f%%** | %s / %s | %s / %s |\n", c.Name,
+			median(c.Bare.Throughput), median(c.Ours.Throughput), 100*c.MedianRatio,
+			dur(c.Bare.P50), dur(c.Bare.P99), dur(c.Ours.P50), dur(c.Ours.P99))
+	}
+	p("\nCores: %s. The request: `%s`.\n\n", e.Pinning, strings.ReplaceAll(strings.TrimSpace(e.Request), "\r\n", "⏎ "))
+}
+
+func ns(v float64) string {
+	switch {
+	case v >= 100000:
+		return fmt.Sprintf("%.0f µs", v/1000)
+	case v >= 10000:
+		return fmt.Sprintf("%.1f µs", v/1000)
+	case v >= 100:
+		return fmt.Sprintf("%.0f ns", v)
+	}
+	return fmt.Sprintf("%.1f ns", v)
+}
+
+func times(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.0f×", x)
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+func dur(d time.Duration) string {
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+}

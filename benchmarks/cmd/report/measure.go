@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/trustedip/trustedip/benchmarks"
+	"github.com/trustedip/trustedip/benchmarks/e2e"
+)
+
+// Report is everything the report measured; it is report.json.
+type Report struct {
+	Mode    string  `json:"mode"`
+	Machine Machine `json:"machine"`
+	// Benchtime and Count are how each in-process figure was taken.
+	Benchtime string `json:"benchtime"`
+	Count     int    `json:"count"`
+	// Adapters, Peers, ProxyHeader and Scaling are the in-process
+	// sections; see benchmarks.AdapterSetups, PeerSetups,
+	// ProxyHeaderSetups and ScalingSetups.
+	Adapters    []Figure   `json:"adapters"`
+	Peers       []Figure   `json:"peers"`
+	ProxyHeader []Figure   `json:"proxy_header"`
+	Scaling     []Figure   `json:"scaling"`
+	EndToEnd    e2e.Result `json:"end_to_end"`
+	Took        string     `json:"took"`
+}
+
+// Figure is one setup's in-process result: the median of its runs.
+type Figure struct {
+	Group string `json:"group"` // the Setup's Framework
+	Name  string `json:"name"`
+	Note  string `json:"note"`
+	// NsPerOp are the runs' ns/op, in run order; NsOp is their median.
+	NsPerOp     []float64 `json:"ns_per_op_runs"`
+	NsOp        float64   `json:"ns_per_op"`
+	BytesPerOp  int64     `json:"bytes_per_op"`
+	AllocsPerOp int64     `json:"allocs_per_op"`
+	N           int       `json:"iterations"`
+}
+
+// benchFlagsOnce registers testing's flags, which testing.Benchmark
+// reads, once per process.
+var benchFlagsOnce sync.Once
+
+// measure runs every section of the report in mode m.
+func measure(ctx context.Context, m mode, prog *progress) (*Report, error) {
+	benchFlagsOnce.Do(testing.Init)
+	if err := flag.Set("test.benchtime", m.benchtime); err != nil {
+		return nil, err
+	}
+	rep := &Report{Mode: m.name, Machine: machine(), Benchtime: m.benchtime, Count: m.count}
+	sections := []struct {
+		name   string
+		setups []benchmarks.Setup
+		out    *[]Figure
+	}{
+		{"in-process adapters", benchmarks.AdapterSetups(), &rep.Adapters},
+		{"core vs peers", benchmarks.PeerSetups(), &rep.Peers},
+		{"PROXY header", benchmarks.ProxyHeaderSetups(), &rep.ProxyHeader},
+		{"scaling", benchmarks.ScalingSetups(), &rep.Scaling},
+	}
+	for _, s := range sections {
+		figs, err := benchAll(ctx, s.name, s.setups, m.count, prog)
+		if err != nil {
+			return nil, err
+		}
+		*s.out = figs
+	}
+	opts := m.e2e
+	opts.Progress = func(msg string) { prog.set("end to end: " + msg) }
+	res, err := e2e.Run(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	rep.EndToEnd = res
+	return rep, nil
+}
+
+// benchAll runs every setup count times, all of them once before any
+// runs again, so that a slow spell of the machine touches every setup
+// alike, and keeps each one's median.
+func benchAll(ctx context.Context, section string, setups []benchmarks.Setup, count int, prog *progress) ([]Figure, error) {
+	figs := make([]Figure, len(setups))
+	for i, s := range setups {
+		figs[i] = Figure{Group: s.Framework, Name: s.Name, Note: s.Note}
+	}
+	for round := range count {
+		for i, s := range setups {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			prog.set(fmt.Sprintf("%s: %s %s (%d/%d, run %d/%d)", section, s.Framework, s.Name, i+1, len(setups), round+1, count))
+			r := testing.Benchmark(s.Bench)
+			if r.N == 0 {
+				return nil, fmt.Errorf("%s %s/%s: the benchmark failed or was skipped", section, s.Framework, s.Name)
+			}
+			f := &figs[i]
+			f.NsPerOp = append(f.NsPerOp, float64(r.T.Nanoseconds())/float64(r.N))
+			f.BytesPerOp, f.AllocsPerOp, f.N = r.AllocedBytesPerOp(), r.AllocsPerOp(), r.N
+		}
+	}
+	for i := range figs {
+		figs[i].NsOp = median(figs[i].NsPerOp)
+	}
+	return figs, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// find returns the figure of group and name, or nil.
+func find(figs []Figure, group, name string) *Figure {
+	for i := range figs {
+		if figs[i].Group == group && figs[i].Name == name {
+			return &figs[i]
+		}
+	}
+	return nil
+}

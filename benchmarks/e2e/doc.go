@@ -1,0 +1,37 @@
+// Package e2e measures what trustedip's adapters cost a real server: the
+// same trivial handler served over loopback by each framework, bare and
+// with our adapter, under a closed-loop load.
+//
+// # What is compared
+//
+// For each of net/http, gin, echo, fasthttp and gRPC (unary calls and
+// server-streaming calls, one message per stream) two servers run side by
+// side: "bare", whose handler answers "ok", and "ours", the same handler
+// behind the framework's trustedip adapter (nethttpmw.New,
+// ginmw.Configure, echomw.Configure, fasthttpmw.New, grpcmw's
+// interceptors), reading the client the adapter resolved and failing the
+// request unless it is the expected one. Every request carries the same
+// headers, including X-Forwarded-For "203.0.113.7, 10.0.0.2" (metadata
+// for gRPC), and arrives from 127.0.0.1; the resolver trusts loopback and
+// 10.0.0.0/8, so ours walks three hops to 203.0.113.7.
+//
+// # How it is measured
+//
+// The load generator is closed-loop: Conns connections (keep-alive
+// HTTP/1.1, or one gRPC ClientConn each), each sending its next request as
+// soon as the previous answer is read, for a fixed Round. Rounds are
+// interleaved, bare then ours then ours then bare (ABBA), so that drift in
+// the machine's speed falls on both sides alike. Each pair of rounds gives
+// a throughput ratio ours/bare; Run reports their median, and the p50 and
+// p99 latency of every request of each side.
+//
+// # Equal cores
+//
+// The servers run in a child process (the same binary, re-executed; see
+// ServeChild) pinned with sched_setaffinity to half of the machine's CPUs
+// with GOMAXPROCS set to match, and the load generator is pinned to the
+// other half. The bare and ours servers of a framework live in that one
+// child and are never loaded at the same time, so each side of every
+// comparison has exactly the same CPUs. On systems without CPU affinity,
+// or with a single CPU, nothing is pinned and Result.Pinning says so.
+package e2e

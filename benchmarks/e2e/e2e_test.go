@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+)
+
+func TestMain(m *testing.M) {
+	ServeChild()
+	os.Exit(m.Run())
+}
+
+// TestRun makes every comparison with tiny rounds: the servers start in
+// the child process, every request succeeds (so ours resolved the
+// expected client every time), and every figure is filled in.
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process and loads it for a few seconds")
+	}
+	res, err := Run(context.Background(), Options{Conns: 2, Round: 60 * time.Millisecond, Pairs: 2, Warmup: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Comparisons) != len(Comparisons) {
+		t.Fatalf("%d comparisons, want %d", len(res.Comparisons), len(Comparisons))
+	}
+	t.Log(res.Pinning)
+	for _, c := range res.Comparisons {
+		if c.Bare.Requests == 0 || c.Ours.Requests == 0 || len(c.Ratios) != 2 || c.MedianRatio <= 0 {
+			t.Errorf("%s: %+v", c.Name, c)
+		}
+		if c.Bare.P50 <= 0 || c.Ours.P99 < c.Ours.P50 {
+			t.Errorf("%s: latencies bare p50 %v, ours p50 %v p99 %v", c.Name, c.Bare.P50, c.Ours.P50, c.Ours.P99)
+		}
+		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, median(c.Bare.Throughput))
+	}
+}
+
+// TestOursChecksTheClient proves the ours servers fail a request whose
+// client is not the expected one, so a comparison cannot run against an
+// adapter that resolved nothing; the bare servers answer it.
+func TestOursChecksTheClient(t *testing.T) {
+	s, err := startServers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	spoofed := []byte(strings.Replace(string(httpRequest), forwardedFor, "198.51.100.1, 10.0.0.2", 1))
+	for _, fw := range []string{"nethttp", "gin", "echo", "fasthttp"} {
+		for _, v := range serverVariants {
+			w, err := dialHTTP(s.addrs[fw+"/"+v])
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.(*httpWorker).req = spoofed
+			err = w.do()
+			w.close()
+			if (err != nil) != (v == "ours") {
+				t.Errorf("%s/%s with another client: error %v", fw, v, err)
+			}
+		}
+	}
+	for _, stream := range []bool{false, true} {
+		for _, v := range serverVariants {
+			w, err := dialGRPC(s.addrs["grpc/"+v], stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := w.(*grpcWorker)
+			gw.ctx = metadata.AppendToOutgoingContext(context.Background(), "x-forwarded-for", "198.51.100.1")
+			err = w.do()
+			w.close()
+			if (err != nil) != (v == "ours") {
+				t.Errorf("grpc stream=%v %s with another client: error %v", stream, v, err)
+			}
+		}
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i))
+	}
+	if p50, p99 := percentiles(lat); p50 != 50 || p99 != 99 {
+		t.Errorf("percentiles = %v, %v, want 50, 99", p50, p99)
+	}
+	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
+		t.Errorf("median = %v, want 2.5", m)
+	}
+}
