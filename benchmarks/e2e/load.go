@@ -36,7 +36,7 @@ type worker interface {
 }
 
 // runRound runs conns workers made by dial until d has passed, and fails
-// on the first request that fails.
+// if any request fails.
 func runRound(d time.Duration, conns int, dial func() (worker, error)) (round, error) {
 	workers := make([]worker, 0, conns)
 	defer func() {
@@ -50,6 +50,11 @@ func runRound(d time.Duration, conns int, dial func() (worker, error)) (round, e
 			return round{}, err
 		}
 		workers = append(workers, w)
+		// One request before the clock starts, so that connecting (the
+		// TCP handshake, gRPC's HTTP/2 setup) is not timed.
+		if err := w.do(); err != nil {
+			return round{}, err
+		}
 	}
 	var (
 		wg   sync.WaitGroup

@@ -32,6 +32,8 @@ func writeMarkdown(w io.Writer, r *Report) {
 		m.CPU, m.Cores, m.GoVersion, m.OS, m.Arch, m.Kernel, r.Mode, r.Count, r.Benchtime, m.Date, r.Took)
 	p("Reproduce with `go run ./benchmarks/cmd/report` (`--quick` for a run of about a minute).\n\n")
 
+	writeChecks(p, r)
+
 	p("## In process: one request through each framework\n\n")
 	p("A trivial handler served in process: **bare**; **store**, the framework handing the handler one per-request value (what keeping a `Result` costs there); **ours**, our adapter with the handler reading the client as text; **native**, the framework's own trusted-proxy client IP. Ratios are against bare.\n\n")
 	p("![in-process cost per request](overhead.svg)\n\n")
@@ -162,4 +164,60 @@ func times(x float64) string {
 
 func dur(d time.Duration) string {
 	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+}
+
+// Check is one of the report's claims with the figure that tests it.
+type Check struct {
+	Claim  string `json:"claim"`
+	Figure string `json:"figure"`
+	OK     bool   `json:"ok"`
+}
+
+// checks evaluates the claims the project makes about its performance on
+// this run's figures. They are reported, not enforced: on a noisy
+// machine a short run can miss one, and the reader should see that.
+func checks(r *Report) []Check {
+	var out []Check
+	for _, c := range r.EndToEnd.Comparisons {
+		out = append(out, Check{
+			Claim:  c.Name + ": end-to-end throughput with our adapter is at least 97% of bare",
+			Figure: fmt.Sprintf("%.1f%%", 100*c.MedianRatio),
+			OK:     c.MedianRatio >= 0.97,
+		})
+	}
+	ratio := func(series, from, to string) (float64, bool) {
+		a, b := find(r.Scaling, series, from), find(r.Scaling, series, to)
+		if a == nil || b == nil || a.NsOp == 0 {
+			return 0, false
+		}
+		return b.NsOp / a.NsOp, true
+	}
+	if x, ok := ratio(benchmarks.ScaleTrustedPrefixes, "1", "10000"); ok {
+		out = append(out, Check{Claim: "Resolve with 10,000 trusted prefixes costs at most 1.5× what it costs with 1",
+			Figure: times(x), OK: x <= 1.5})
+	}
+	if x, ok := ratio(benchmarks.ScaleHopsInHeader, "3", "10000"); ok {
+		out = append(out, Check{Claim: "a 10,000-entry header decided at its right end costs at most 1.5× a 3-entry one",
+			Figure: times(x), OK: x <= 1.5})
+	}
+	for _, fw := range []string{"gin", "echo"} {
+		ours, native := find(r.Adapters, fw, "ours"), find(r.Adapters, fw, "native")
+		if ours != nil && native != nil {
+			out = append(out, Check{Claim: fw + ": our adapter is no slower in process than the framework's native trusted-proxy path",
+				Figure: fmt.Sprintf("%s vs %s", ns(ours.NsOp), ns(native.NsOp)), OK: ours.NsOp <= native.NsOp})
+		}
+	}
+	return out
+}
+
+func writeChecks(p func(string, ...any), r *Report) {
+	p("## Checks\n\n| | claim | this run |\n|---|---|---:|\n")
+	for _, c := range r.Checks {
+		mark := "✅"
+		if !c.OK {
+			mark = "❌"
+		}
+		p("| %s | %s | %s |\n", mark, c.Claim, c.Figure)
+	}
+	p("\n")
 }

@@ -28,7 +28,9 @@ type Report struct {
 	ProxyHeader []Figure   `json:"proxy_header"`
 	Scaling     []Figure   `json:"scaling"`
 	EndToEnd    e2e.Result `json:"end_to_end"`
-	Took        string     `json:"took"`
+	// Checks are the project's performance claims, evaluated on this run.
+	Checks []Check `json:"checks"`
+	Took   string  `json:"took"`
 }
 
 // Figure is one setup's in-process result: the median of its runs.
@@ -79,6 +81,7 @@ func measure(ctx context.Context, m mode, prog *progress) (*Report, error) {
 		return nil, err
 	}
 	rep.EndToEnd = res
+	rep.Checks = checks(rep)
 	return rep, nil
 }
 

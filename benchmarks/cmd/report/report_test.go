@@ -56,6 +56,9 @@ func TestSmoke(t *testing.T) {
 		len(rep.EndToEnd.Comparisons) != len(e2e.Comparisons) || rep.Machine.GoVersion == "" || rep.Machine.Cores == 0 {
 		t.Errorf("report.json is missing a section: %+v", rep)
 	}
+	if want := len(e2e.Comparisons) + 4; len(rep.Checks) != want {
+		t.Errorf("%d checks, want %d: %+v", len(rep.Checks), want, rep.Checks)
+	}
 	for _, f := range rep.Adapters {
 		if f.NsOp <= 0 || len(f.NsPerOp) != 1 {
 			t.Errorf("%s/%s: ns/op %v", f.Group, f.Name, f.NsPerOp)
