@@ -19,11 +19,18 @@
 //
 // The load generator is closed-loop: Conns connections (keep-alive
 // HTTP/1.1, or one gRPC ClientConn each), each sending its next request as
-// soon as the previous answer is read, for a fixed Round. Rounds are
-// interleaved, bare then ours then ours then bare (ABBA), so that drift in
-// the machine's speed falls on both sides alike. Each pair of rounds gives
-// a throughput ratio ours/bare; Run reports their median, and the p50 and
-// p99 latency of every request of each side.
+// soon as the previous answer is read, for a fixed Round. Each round opens
+// fresh connections, and starts its clock after their first request, so
+// connecting is never timed and no side keeps a lucky or unlucky set of
+// connections. Rounds are interleaved, bare then ours then ours then bare
+// (ABBA), so that drift in the machine's speed falls on both sides alike.
+// Each pair of rounds gives a throughput ratio ours/bare; Run reports their
+// median, the p50 and p99 latency of every request of each side, and the
+// server process's CPU time per request on each side.
+//
+// One more comparison, Control, runs the fasthttp bare server against
+// itself. It measures nothing but the harness: how far from 100% a ratio
+// strays on this machine when the two sides are the same.
 //
 // # Equal cores
 //

@@ -35,27 +35,38 @@ type worker interface {
 	close()
 }
 
-// runRound runs conns workers made by dial until d has passed, and fails
-// if any request fails.
-func runRound(d time.Duration, conns int, dial func() (worker, error)) (round, error) {
+// dialAll opens conns workers with dial, each having served one request
+// so that connecting (the TCP handshake, gRPC's HTTP/2 setup) is never
+// timed. On error it closes the ones it opened.
+func dialAll(conns int, dial func() (worker, error)) ([]worker, error) {
 	workers := make([]worker, 0, conns)
-	defer func() {
-		for _, w := range workers {
-			w.close()
-		}
-	}()
 	for range conns {
 		w, err := dial()
+		if err == nil {
+			err = w.do()
+			if err != nil {
+				w.close()
+			}
+		}
 		if err != nil {
-			return round{}, err
+			closeAll(workers)
+			return nil, err
 		}
 		workers = append(workers, w)
-		// One request before the clock starts, so that connecting (the
-		// TCP handshake, gRPC's HTTP/2 setup) is not timed.
-		if err := w.do(); err != nil {
-			return round{}, err
-		}
 	}
+	return workers, nil
+}
+
+func closeAll(workers []worker) {
+	for _, w := range workers {
+		w.close()
+	}
+}
+
+// runRound has every worker send requests, one at a time, until d has
+// passed, and fails if any request fails. The workers' connections stay
+// open from one round to the next.
+func runRound(d time.Duration, workers []worker) (round, error) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -66,7 +77,7 @@ func runRound(d time.Duration, conns int, dial func() (worker, error)) (round, e
 	deadline := start.Add(d)
 	for _, w := range workers {
 		wg.Go(func() {
-			lat := make([]time.Duration, 0, 1<<14)
+			lat := make([]time.Duration, 0, 1<<12)
 			var err error
 			for {
 				t0 := time.Now()

@@ -43,15 +43,25 @@ func (o *Options) defaults() {
 	}
 }
 
-// Comparisons are the comparisons Run makes, in order.
-var Comparisons = []string{"nethttp", "gin", "echo", "fasthttp", "grpc-unary", "grpc-stream"}
+// Comparisons are the comparisons Run makes, in order. The last,
+// Control, is the fasthttp bare server against itself: it measures
+// nothing but the harness's own spread on this machine, and a ratio of
+// the others that lies within its distance of 100% is noise.
+var Comparisons = []string{"nethttp", "gin", "echo", "fasthttp", "grpc-unary", "grpc-stream", Control}
+
+// Control is the name of the bare-against-bare comparison.
+const Control = "control"
 
 // Side is what every round of one side of a comparison measured.
 type Side struct {
-	Throughput []float64     `json:"throughput_rps"` // requests per second, one per round
-	Requests   int           `json:"requests"`
-	P50        time.Duration `json:"p50_ns"`
-	P99        time.Duration `json:"p99_ns"`
+	Throughput []float64 `json:"throughput_rps"` // requests per second, one per round
+	Requests   int       `json:"requests"`
+	// CPUPerRequest is the server process's CPU time over every round of
+	// this side divided by the requests served, 0 where the system does
+	// not tell (see processCPU).
+	CPUPerRequest time.Duration `json:"server_cpu_per_request_ns"`
+	P50           time.Duration `json:"p50_ns"`
+	P99           time.Duration `json:"p99_ns"`
 }
 
 // Comparison is one framework's bare and ours servers under the same load.
@@ -64,6 +74,10 @@ type Comparison struct {
 	// MedianRatio is the median of Ratios: 0.97 means ours served 97%
 	// of bare's requests per second.
 	MedianRatio float64 `json:"median_ratio"`
+	// CPURatio is bare's server CPU per request over ours: the
+	// throughput ratio a server that is the bottleneck would show,
+	// measured without the load generator's share of the noise.
+	CPURatio float64 `json:"cpu_ratio,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -124,7 +138,7 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		cmp, err := compare(name, c.addrs, opts)
+		cmp, err := compare(name, c.addrs, c.cmd.Process.Pid, opts)
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)
 		}
@@ -144,8 +158,11 @@ func pinReason(err error, cpus []int) string {
 // for comparison name.
 func dialer(name, variant string, addrs map[string]string) (func() (worker, error), error) {
 	fw := name
-	if name == "grpc-unary" || name == "grpc-stream" {
+	switch name {
+	case "grpc-unary", "grpc-stream":
 		fw = "grpc"
+	case Control:
+		fw, variant = "fasthttp", "bare"
 	}
 	addr, ok := addrs[fw+"/"+variant]
 	if !ok {
@@ -160,56 +177,81 @@ func dialer(name, variant string, addrs map[string]string) (func() (worker, erro
 	return func() (worker, error) { return dialHTTP(addr) }, nil
 }
 
-func compare(name string, addrs map[string]string, opts Options) (Comparison, error) {
+func compare(name string, addrs map[string]string, pid int, opts Options) (Comparison, error) {
 	cmp := Comparison{Name: name}
-	bare, err := dialer(name, "bare", addrs)
-	if err != nil {
-		return cmp, err
+	var dials [2]func() (worker, error) // bare, ours
+	for i, variant := range []string{"bare", "ours"} {
+		dial, err := dialer(name, variant, addrs)
+		if err != nil {
+			return cmp, err
+		}
+		dials[i] = dial
 	}
-	ours, err := dialer(name, "ours", addrs)
-	if err != nil {
-		return cmp, err
+	// Every round opens its own connections (timed from their second
+	// request): a set of connections can be lastingly faster or slower
+	// than another for reasons of the kernel's and the runtime's (where
+	// its goroutines and buffers landed), and keeping one set per side
+	// for a whole comparison would make that look like the adapter's
+	// doing. A bare-against-bare run shows it.
+	round := func(d time.Duration, side int) (r round, cpu time.Duration, cpuOK bool, err error) {
+		workers, err := dialAll(opts.Conns, dials[side])
+		if err != nil {
+			return r, 0, false, err
+		}
+		defer closeAll(workers)
+		before, ok1 := processCPU(pid)
+		r, err = runRound(d, workers)
+		after, ok2 := processCPU(pid)
+		return r, after - before, ok1 && ok2, err
 	}
 	opts.Progress(name + ": warming up")
-	for _, dial := range []func() (worker, error){bare, ours} {
-		if _, err := runRound(opts.Warmup, opts.Conns, dial); err != nil {
+	for side := range dials {
+		if _, _, _, err := round(opts.Warmup, side); err != nil {
 			return cmp, err
 		}
 	}
-	var bareLat, oursLat []time.Duration
+	var (
+		lat   [2][]time.Duration
+		cpu   [2]time.Duration
+		cpuOK = true
+	)
 	for i := range opts.Pairs {
-		opts.Progress(fmt.Sprintf("%s: round pair %d/%d", name, i+1, opts.Pairs))
-		order := []string{"bare", "ours"}
+		if i%10 == 0 {
+			opts.Progress(fmt.Sprintf("%s: round pairs %d-%d of %d", name, i+1, min(i+10, opts.Pairs), opts.Pairs))
+		}
+		// bare, ours, then ours, bare: a drift in the machine's speed
+		// during a pair of pairs falls on both sides alike.
+		order := [2]int{0, 1}
 		if i%2 == 1 {
-			order = []string{"ours", "bare"}
+			order = [2]int{1, 0}
 		}
 		var rps [2]float64
-		for _, variant := range order {
-			dial := bare
-			if variant == "ours" {
-				dial = ours
-			}
-			r, err := runRound(opts.Round, opts.Conns, dial)
+		for _, s := range order {
+			r, used, ok, err := round(opts.Round, s)
+			cpuOK = cpuOK && ok
+			cpu[s] += used
 			if err != nil {
-				return cmp, fmt.Errorf("%s round: %w", variant, err)
+				return cmp, fmt.Errorf("%s round: %w", [2]string{"bare", "ours"}[s], err)
 			}
-			if variant == "bare" {
-				rps[0] = r.throughput()
-				cmp.Bare.Throughput = append(cmp.Bare.Throughput, rps[0])
-				cmp.Bare.Requests += r.requests
-				bareLat = append(bareLat, r.latencies...)
-			} else {
-				rps[1] = r.throughput()
-				cmp.Ours.Throughput = append(cmp.Ours.Throughput, rps[1])
-				cmp.Ours.Requests += r.requests
-				oursLat = append(oursLat, r.latencies...)
+			rps[s] = r.throughput()
+			side := &cmp.Bare
+			if s == 1 {
+				side = &cmp.Ours
 			}
+			side.Throughput = append(side.Throughput, rps[s])
+			side.Requests += r.requests
+			lat[s] = append(lat[s], r.latencies...)
 		}
 		cmp.Ratios = append(cmp.Ratios, rps[1]/rps[0])
 	}
 	cmp.MedianRatio = median(cmp.Ratios)
-	cmp.Bare.P50, cmp.Bare.P99 = percentiles(bareLat)
-	cmp.Ours.P50, cmp.Ours.P99 = percentiles(oursLat)
+	if cpuOK && cmp.Bare.Requests > 0 && cmp.Ours.Requests > 0 {
+		cmp.Bare.CPUPerRequest = cpu[0] / time.Duration(cmp.Bare.Requests)
+		cmp.Ours.CPUPerRequest = cpu[1] / time.Duration(cmp.Ours.Requests)
+		cmp.CPURatio = float64(cmp.Bare.CPUPerRequest) / float64(cmp.Ours.CPUPerRequest)
+	}
+	cmp.Bare.P50, cmp.Bare.P99 = percentiles(lat[0])
+	cmp.Ours.P50, cmp.Ours.P99 = percentiles(lat[1])
 	return cmp, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/trustedip/trustedip/benchmarks/e2e"
 )
 
 // palette is one color per series, readable on white and by most kinds
@@ -75,7 +77,11 @@ func e2eChart(r *Report, path string) error {
 	var names []string
 	var vals plotter.Values
 	for _, c := range r.EndToEnd.Comparisons {
-		names = append(names, c.Name)
+		if c.Name == e2e.Control {
+			names = append(names, "control")
+		} else {
+			names = append(names, c.Name)
+		}
 		vals = append(vals, 100*c.MedianRatio)
 	}
 	bars, err := plotter.NewBarChart(vals, vg.Points(28))

@@ -64,9 +64,9 @@ type mode struct {
 
 var (
 	fullMode = mode{name: "full", benchtime: "1s", count: 5,
-		e2e: e2e.Options{Conns: 8, Round: time.Second, Pairs: 15, Warmup: time.Second}}
+		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 60, Warmup: time.Second}}
 	quickMode = mode{name: "quick", benchtime: "100ms", count: 1,
-		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 15, Warmup: 250 * time.Millisecond}}
+		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 30, Warmup: 300 * time.Millisecond}}
 	smokeMode = mode{name: "smoke", benchtime: "1x", count: 1,
 		e2e: e2e.Options{Conns: 2, Round: 50 * time.Millisecond, Pairs: 1, Warmup: 20 * time.Millisecond}}
 )
