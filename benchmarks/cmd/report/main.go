@@ -24,7 +24,8 @@
 //
 // The in-process figures come from testing.Benchmark, each setup run
 // --count times in turn (every setup once, then every setup again), and
-// the median kept. --quick shortens every run to finish in about a minute;
+// the median kept. --quick shortens every run to finish in about two
+// minutes (the full run takes about ten);
 // --smoke runs everything just once, to prove the harness works.
 package main
 
@@ -66,7 +67,7 @@ var (
 	fullMode = mode{name: "full", benchtime: "1s", count: 5,
 		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 60, Warmup: time.Second}}
 	quickMode = mode{name: "quick", benchtime: "100ms", count: 1,
-		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 30, Warmup: 300 * time.Millisecond}}
+		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 40, Warmup: 300 * time.Millisecond}}
 	smokeMode = mode{name: "smoke", benchtime: "1x", count: 1,
 		e2e: e2e.Options{Conns: 2, Round: 50 * time.Millisecond, Pairs: 1, Warmup: 20 * time.Millisecond}}
 )
@@ -74,7 +75,7 @@ var (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "short runs: about a minute in all")
+	quick := fs.Bool("quick", false, "short runs: about two minutes in all")
 	smoke := fs.Bool("smoke", false, "run everything once, only to check that the harness works")
 	out := fs.String("out", "docs/performance", "directory to write report.md, report.json and the SVG charts to")
 	fs.Usage = func() {

@@ -31,7 +31,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 	p("# trustedip performance report\n\n")
 	p("Machine: %s, %d cores, %s, %s/%s, %s. Run: %s mode (each in-process figure the median of %d run(s) of -benchtime %s), %s, took %s.\n\n",
 		m.CPU, m.Cores, m.GoVersion, m.OS, m.Arch, m.Kernel, r.Mode, r.Count, r.Benchtime, m.Date, r.Took)
-	p("Reproduce with `go run ./benchmarks/cmd/report` (`--quick` for a run of about a minute).\n\n")
+	p("Reproduce with `go run ./benchmarks/cmd/report` (`--quick` for a run of about two minutes).\n\n")
 
 	writeChecks(p, r)
 
@@ -127,7 +127,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 			p("| %s | %s | %s | %s | %d |\n", strings.TrimPrefix(series, "scaling/"), f.Name, ns(f.NsOp), times(f.NsOp/first), f.AllocsPerOp)
 		}
 	}
-	p("\nhops-walked: every hop but the leftmost is a trusted proxy, so the walk inspects all N and the cost grows with N. hops-in-header: N entries decided at the right end, so the walk inspects three and the cost stays flat. trusted-prefixes: the three-hop request against N trusted prefixes (up to 8 are scanned flat, more go in a bart routing table).\n")
+	p("\nhops-walked: every hop but the leftmost is a trusted proxy, so the walk inspects all N and the cost grows with N. hops-in-header: N entries decided at the right end, so the walk inspects three and the cost stays flat (headers of up to 48 bytes, the 1- and 3-entry points, take a one-pass fast path that is cheaper still). trusted-prefixes: the three-hop request against N trusted prefixes (up to 8 are scanned flat, more go in a bart routing table).\n")
 }
 
 func writeE2E(p func(string, ...any), e e2e.Result) {
@@ -216,8 +216,11 @@ func checks(r *Report) []Check {
 		out = append(out, Check{Claim: "Resolve with 10,000 trusted prefixes costs at most 1.5× what it costs with 1",
 			Figure: times(x), OK: x <= 1.5})
 	}
-	if x, ok := ratio(benchmarks.ScaleHopsInHeader, "3", "10000"); ok {
-		out = append(out, Check{Claim: "a 10,000-entry header decided at its right end costs at most 1.5× a 3-entry one",
+	// Up to 48 bytes (the 1- and 3-entry points) a header takes the
+	// one-pass fast path; from 10 entries on, the walk reads only the
+	// three hops it inspects, however long the header.
+	if x, ok := ratio(benchmarks.ScaleHopsInHeader, "10", "10000"); ok {
+		out = append(out, Check{Claim: "a 10,000-entry header decided at its right end costs at most 1.5× a 10-entry one",
 			Figure: times(x), OK: x <= 1.5})
 	}
 	for _, fw := range []string{"gin", "echo"} {
