@@ -22,11 +22,12 @@
 //   - end to end, real servers on loopback, bare and ours, under a
 //     closed-loop load in interleaved rounds (package e2e).
 //
-// The in-process figures come from testing.Benchmark, each setup run
-// --count times in turn (every setup once, then every setup again), and
-// the median kept. --quick shortens every run to finish in about two
-// minutes (the full run takes about ten);
-// --smoke runs everything just once, to prove the harness works.
+// The in-process figures come from testing.Benchmark, each setup run five
+// times in turn (every setup once, then every setup again), and the median
+// kept. The full run takes about twelve minutes on a 2-core machine.
+// --quick runs each setup once for 100ms and shortens the end-to-end
+// rounds, for about two minutes in all; --smoke runs everything just
+// once, only to prove that the harness works.
 package main
 
 import (
