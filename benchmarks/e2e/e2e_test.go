@@ -82,6 +82,12 @@ func TestOursChecksTheClient(t *testing.T) {
 	}
 }
 
+func TestRunUnknownComparison(t *testing.T) {
+	if _, err := Run(context.Background(), Options{}, "nethttp", "gorilla"); err == nil || !strings.Contains(err.Error(), "gorilla") {
+		t.Errorf("Run with an unknown comparison: %v", err)
+	}
+}
+
 func TestPercentiles(t *testing.T) {
 	var lat []time.Duration
 	for i := 100; i >= 1; i-- {

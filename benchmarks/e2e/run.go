@@ -99,6 +99,11 @@ type Result struct {
 // ServeChild first in main.
 func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 	opts.defaults()
+	for _, name := range only {
+		if !slices.Contains(Comparisons, name) {
+			return Result{}, fmt.Errorf("e2e: no comparison %q (there are %v)", name, Comparisons)
+		}
+	}
 	res := Result{Conns: opts.Conns, Round: opts.Round, Pairs: opts.Pairs, Request: string(httpRequest)}
 
 	cpus, err := allowedCPUs()
@@ -121,14 +126,14 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 	}
 	defer c.stop()
 	if pin {
-		if err := pinProcess(res.LoadCPUs); err != nil {
-			return res, fmt.Errorf("e2e: pinning the load generator: %w", err)
-		}
-		runtime.GOMAXPROCS(len(res.LoadCPUs))
 		defer func() {
 			runtime.GOMAXPROCS(procs)
 			_ = pinProcess(cpus)
 		}()
+		if err := pinProcess(res.LoadCPUs); err != nil {
+			return res, fmt.Errorf("e2e: pinning the load generator: %w", err)
+		}
+		runtime.GOMAXPROCS(len(res.LoadCPUs))
 	}
 
 	for _, name := range Comparisons {
