@@ -34,12 +34,15 @@ func (r Result) FromHeader() bool { return r.Hop > 0 }
 // IsValid reports whether there is a client address.
 func (r Result) IsValid() bool { return r.Addr.IsValid() }
 
-// String returns the client address, or "" when there is none.
+// String returns the client address, or "" when there is none. It is the
+// text netip.Addr.String writes. A client's text is kept between its
+// requests (see text.go), so String allocates only for an address it has
+// not seen lately.
 func (r Result) String() string {
 	if !r.Addr.IsValid() {
 		return ""
 	}
-	return r.Addr.String()
+	return addrText(r.Addr)
 }
 
 // fill dresses what the rules decided as the Result for peer: the chosen

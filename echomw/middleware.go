@@ -3,6 +3,7 @@ package echomw
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +24,7 @@ const rejectMessage = "client address could not be verified: broken"
 // does both.
 func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 	o := newOptions(opts)
+	newUsed.Store(true)
 	key := res.HeaderKey()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -76,8 +78,9 @@ func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
 //
 // It stores nothing per request. Each of c.RealIP(), FromContext and
 // ClientIP resolves from the request when it is called, which costs about
-// what one resolution costs and allocates nothing but RealIP's string; a
-// request that never asks costs nothing at all. (New, by contrast, pays
+// what one resolution costs and allocates nothing (RealIP's string is
+// kept between a client's requests: core.Result.String); a request that
+// never asks costs nothing at all. (New, by contrast, pays
 // for echo's store on every request.)
 //
 // With WithRejectBroken it also installs, with e.Pre, a middleware that
@@ -104,22 +107,53 @@ func Configure(e *echo.Echo, res *core.Resolver, opts ...Option) {
 }
 
 // echoResolvers maps each *echo.Echo passed to Configure to its resolver, for
-// FromContext and ClientIP.
-var echoResolvers sync.Map
+// FromContext and ClientIP. lastEcho keeps the last one found, since a
+// program usually has one Echo: the map's lookup would otherwise cost a
+// third of what answering does.
+var (
+	echoResolvers sync.Map
+	lastEcho      atomic.Pointer[echoResolver]
+)
+
+type echoResolver struct {
+	e   *echo.Echo
+	res *core.Resolver
+}
+
+// newUsed is set once New has made a middleware. Until then no request
+// has a Result in echo's store, and lookup does not ask the store, which
+// takes a lock to answer.
+var newUsed atomic.Bool
 
 // lookup returns the Result for c: the one New stored, or, for an Echo
 // passed to Configure, a fresh resolution.
 func lookup(c echo.Context) (core.Result, bool) {
-	if r, ok := c.Get(resultKey).(*core.Result); ok {
-		return *r, true
-	}
-	if e := c.Echo(); e != nil {
-		if res, ok := echoResolvers.Load(e); ok {
-			res := res.(*core.Resolver)
-			return resolve(res, res.HeaderKey(), c.Request()), true
+	if newUsed.Load() {
+		if r, ok := c.Get(resultKey).(*core.Result); ok {
+			return *r, true
 		}
 	}
+	if res := resolverOf(c.Echo()); res != nil {
+		return resolve(res, res.HeaderKey(), c.Request()), true
+	}
 	return core.Result{}, false
+}
+
+// resolverOf returns the resolver Configure gave e, or nil.
+func resolverOf(e *echo.Echo) *core.Resolver {
+	if e == nil {
+		return nil
+	}
+	if last := lastEcho.Load(); last != nil && last.e == e {
+		return last.res
+	}
+	v, ok := echoResolvers.Load(e)
+	if !ok {
+		return nil
+	}
+	res := v.(*core.Resolver)
+	lastEcho.Store(&echoResolver{e: e, res: res})
+	return res
 }
 
 // FromContext returns the Result for the request: the one New stored, or

@@ -237,8 +237,8 @@ func allocsPerRequest(e *echo.Echo, h echo.HandlerFunc) float64 {
 // charges for c.Set (its store map, made per request) and builds each
 // middleware's closure per request; the stored Result is one more and
 // the resolver costs nothing. Installing with Pre costs one closure more
-// when there is no other Pre middleware. c.RealIP() costs the string it
-// returns.
+// when there is no other Pre middleware. c.RealIP() costs at most the
+// string it returns, the first times a client is seen.
 func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -266,5 +266,25 @@ func TestAllocations(t *testing.T) {
 	}
 	if realIPConfigured-bare > 1 {
 		t.Errorf("c.RealIP() with IPExtractor costs %v allocations, want at most 1 (the string)", realIPConfigured-bare)
+	}
+}
+
+// TestTwoEchos: each Echo answers with its own resolver, however their
+// requests alternate.
+func TestTwoEchos(t *testing.T) {
+	var a, b seen
+	ea, eb := configured(xff, &a), configured(realIP, &b)
+	r := func() *http.Request {
+		return request("10.0.0.1:1", header{"X-Forwarded-For", "203.0.113.1"}, header{"X-Real-IP", "203.0.113.2"})
+	}
+	for range 3 {
+		serve(ea, r())
+		serve(eb, r())
+		if a.ourIP != "203.0.113.1" || a.res.Header != "X-Forwarded-For" {
+			t.Fatalf("first Echo: %q %+v", a.ourIP, a.res)
+		}
+		if b.ourIP != "203.0.113.2" || b.res.Header != "X-Real-Ip" {
+			t.Fatalf("second Echo: %q %+v", b.ourIP, b.res)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package grpcmw
 import (
 	"context"
 	"net"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -45,8 +46,18 @@ func newOptions(opts []Option) *options {
 	for _, opt := range opts {
 		opt(o)
 	}
+	if o.peer {
+		peerReplaced.Store(true)
+	}
 	return o
 }
+
+// peerReplaced is set once any interceptor has been made WithPeer. Until
+// then no interceptor of this package replaces gRPC's Peer, so the Peer
+// in any RPC's context is the socket's, and looking for an earlier
+// Result (a walk up the whole context chain, as it is usually not there)
+// would find nothing that changes the answer.
+var peerReplaced atomic.Bool
 
 var brokenMessage = "client address could not be verified: " + core.Broken.String()
 
@@ -61,7 +72,7 @@ var brokenMessage = "client address could not be verified: " + core.Broken.Strin
 func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Context, error) {
 	p, _ := peer.FromContext(ctx)
 	var sock core.Peer
-	if prev, ok := ctx.Value(resultKey{}).(*resultContext); ok {
+	if prev, ok := earlier(ctx); ok {
 		// Installed twice: resolve from the socket peer as the first one
 		// saw it, not from the address WithPeer may have put in its place.
 		sock = prev.res.Peer
@@ -86,6 +97,16 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 	c.peer.Addr = c.tcpAddr(r)
 	c.resultContext = resultContext{Context: peer.NewContext(ctx, &c.peer), res: r}
 	return &c.resultContext, nil
+}
+
+// earlier returns the Result an interceptor of this package already put
+// in ctx, when one may have replaced the Peer since.
+func earlier(ctx context.Context) (*resultContext, bool) {
+	if !peerReplaced.Load() {
+		return nil, false
+	}
+	prev, ok := ctx.Value(resultKey{}).(*resultContext)
+	return prev, ok
 }
 
 // resultContext carries the Result. It is one allocation where

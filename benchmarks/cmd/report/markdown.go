@@ -58,7 +58,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 		p(" | +%s | %s |\n", ns(ours.NsOp-bare.NsOp), times(ours.NsOp/native.NsOp))
 	}
 	if res, str := find(r.Adapters, "core", "resolve"), find(r.Adapters, "core", "resolve-str"); res != nil && str != nil {
-		p("\nThe core alone on the same request: Resolve %s (%d allocs); Resolve and `Result.String` %s (%d alloc).\n",
+		p("\nThe core alone on the same request: Resolve %s (%d allocs); Resolve and `Result.String` %s (%d allocs).\n",
 			ns(res.NsOp), res.AllocsPerOp, ns(str.NsOp), str.AllocsPerOp)
 	}
 	p("\n<details><summary>What each setup runs</summary>\n\n| framework | setup | what it is |\n|---|---|---|\n")
