@@ -24,7 +24,7 @@
 //
 // The in-process figures come from testing.Benchmark, each setup run five
 // times in turn (every setup once, then every setup again), and the median
-// kept. The full run takes about twelve minutes on a 2-core machine.
+// kept. The full run takes about twenty minutes on a 2-core machine.
 // --quick runs each setup once for 100ms and shortens the end-to-end
 // rounds, for about two minutes in all; --smoke runs everything just
 // once, only to prove that the harness works.
@@ -66,7 +66,7 @@ type mode struct {
 
 var (
 	fullMode = mode{name: "full", benchtime: "1s", count: 5,
-		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 60, Warmup: time.Second}}
+		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 180, Warmup: time.Second}}
 	quickMode = mode{name: "quick", benchtime: "100ms", count: 1,
 		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 40, Warmup: 300 * time.Millisecond}}
 	smokeMode = mode{name: "smoke", benchtime: "1x", count: 1,
