@@ -80,8 +80,8 @@ func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
 // ClientIP resolves from the request when it is called, which costs about
 // what one resolution costs and allocates nothing (RealIP's string is
 // kept between a client's requests: core.Result.String); a request that
-// never asks costs nothing at all. (New, by contrast, pays
-// for echo's store on every request.)
+// never asks costs nothing at all. (New, by contrast, pays for echo's
+// store on every request.)
 //
 // With WithRejectBroken it also installs, with e.Pre, a middleware that
 // refuses broken requests. Pre middleware runs before routing and before
