@@ -25,8 +25,17 @@
 // connections. Rounds are interleaved, bare then ours then ours then bare
 // (ABBA), so that drift in the machine's speed falls on both sides alike.
 // Each pair of rounds gives a throughput ratio ours/bare; Run reports their
-// median, the p50 and p99 latency of every request of each side, and the
-// server process's CPU time per request on each side.
+// median with a 95% confidence interval (by bootstrap over the pairs), the
+// p50 and p99 latency of every request of each side, and the server
+// process's CPU time per request on each side.
+//
+// On a shared VM a server's throughput moves by a third from one round to
+// the next, so interleaved rounds need many pairs to say anything to a
+// few percent. Options.SideBySidePairs adds a second measurement made for
+// precision (see SideBySide): a second server process on the same CPUs,
+// the bare server in one process and ours in the other loaded at the same
+// time, roles swapped every round, comparing CPU time per request. Both
+// sides then live through the same moments of the machine.
 //
 // One more comparison, Control, runs the fasthttp bare server against
 // itself. It measures nothing but the harness: how far from 100% a ratio

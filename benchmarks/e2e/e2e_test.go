@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process and loads it for a few seconds")
 	}
-	res, err := Run(context.Background(), Options{Conns: 2, Round: 60 * time.Millisecond, Pairs: 2, Warmup: 20 * time.Millisecond})
+	res, err := Run(context.Background(), Options{Conns: 2, Round: 60 * time.Millisecond, Pairs: 2, Warmup: 20 * time.Millisecond, SideBySidePairs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +36,16 @@ func TestRun(t *testing.T) {
 		}
 		if c.Bare.P50 <= 0 || c.Ours.P99 < c.Ours.P50 {
 			t.Errorf("%s: latencies bare p50 %v, ours p50 %v p99 %v", c.Name, c.Bare.P50, c.Ours.P50, c.Ours.P99)
+		}
+		if !(c.Low <= c.MedianRatio && c.MedianRatio <= c.High) {
+			t.Errorf("%s: median %.3f outside its interval [%.3f, %.3f]", c.Name, c.MedianRatio, c.Low, c.High)
+		}
+		sb := c.SideBySide
+		switch {
+		case sb == nil:
+			t.Errorf("%s: nothing measured side by side", c.Name)
+		case sb.Pairs != 2 || len(sb.CPURatios) != 2 || sb.MedianCPURatio <= 0 || sb.BareCPUPerRequest <= 0 || sb.OursCPUPerRequest <= 0:
+			t.Errorf("%s side by side: %+v", c.Name, *sb)
 		}
 		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, median(c.Bare.Throughput))
 	}
@@ -98,5 +108,25 @@ func TestPercentiles(t *testing.T) {
 	}
 	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
 		t.Errorf("median = %v, want 2.5", m)
+	}
+}
+
+func TestMedianInterval(t *testing.T) {
+	if lo, hi := medianInterval([]float64{0.9, 0.9, 0.9}); lo != 0.9 || hi != 0.9 {
+		t.Errorf("interval of a constant = [%v, %v]", lo, hi)
+	}
+	var xs []float64
+	for i := 1; i <= 101; i++ {
+		xs = append(xs, float64(i))
+	}
+	lo, hi := medianInterval(xs)
+	if !(lo < 51 && 51 < hi) || lo < 35 || hi > 67 {
+		t.Errorf("interval of 1..101 = [%v, %v], want around 51 and well inside the range", lo, hi)
+	}
+	if lo2, hi2 := medianInterval(xs); lo2 != lo || hi2 != hi {
+		t.Errorf("interval not reproducible: [%v, %v] then [%v, %v]", lo, hi, lo2, hi2)
+	}
+	if lo, hi := medianInterval(nil); lo != 0 || hi != 0 {
+		t.Errorf("interval of nothing = [%v, %v]", lo, hi)
 	}
 }

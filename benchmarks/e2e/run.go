@@ -21,6 +21,10 @@ type Options struct {
 	// Warmup is a round of each side run first and not counted. Default
 	// Round.
 	Warmup time.Duration
+	// SideBySidePairs is the number of side-by-side rounds per
+	// comparison (see SideBySide), each side serving in each process
+	// half of them. 0, the default, measures nothing side by side.
+	SideBySidePairs int
 	// Progress, if set, is told what Run is doing.
 	Progress func(string)
 }
@@ -74,10 +78,17 @@ type Comparison struct {
 	// MedianRatio is the median of Ratios: 0.97 means ours served 97%
 	// of bare's requests per second.
 	MedianRatio float64 `json:"median_ratio"`
+	// Low and High bound MedianRatio's 95% confidence interval, by
+	// bootstrap over the pairs.
+	Low  float64 `json:"ci95_low"`
+	High float64 `json:"ci95_high"`
 	// CPURatio is bare's server CPU per request over ours: the
 	// throughput ratio a server that is the bottleneck would show,
 	// measured without the load generator's share of the noise.
 	CPURatio float64 `json:"cpu_ratio,omitempty"`
+	// SideBySide is the same comparison measured side by side, when
+	// Options.SideBySidePairs asked for it.
+	SideBySide *SideBySide `json:"side_by_side,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -125,6 +136,15 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		return res, err
 	}
 	defer c.stop()
+	// Side by side needs a second server process on the same CPUs. It
+	// idles through the interleaved rounds.
+	var c2 *child
+	if opts.SideBySidePairs > 0 {
+		if c2, err = startChild(res.ServerCPUs, pin, serverProcs); err != nil {
+			return res, err
+		}
+		defer c2.stop()
+	}
 	if pin {
 		defer func() {
 			runtime.GOMAXPROCS(procs)
@@ -144,6 +164,9 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 			return res, err
 		}
 		cmp, err := compare(name, c.addrs, c.cmd.Process.Pid, opts)
+		if err == nil && c2 != nil {
+			cmp.SideBySide, err = compareSideBySide(name, [2]*child{c, c2}, opts)
+		}
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)
 		}
@@ -250,6 +273,7 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 		cmp.Ratios = append(cmp.Ratios, rps[1]/rps[0])
 	}
 	cmp.MedianRatio = median(cmp.Ratios)
+	cmp.Low, cmp.High = medianInterval(cmp.Ratios)
 	if cpuOK && cmp.Bare.Requests > 0 && cmp.Ours.Requests > 0 {
 		cmp.Bare.CPUPerRequest = cpu[0] / time.Duration(cmp.Bare.Requests)
 		cmp.Ours.CPUPerRequest = cpu[1] / time.Duration(cmp.Ours.Requests)
@@ -258,29 +282,4 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 	cmp.Bare.P50, cmp.Bare.P99 = percentiles(lat[0])
 	cmp.Ours.P50, cmp.Ours.P99 = percentiles(lat[1])
 	return cmp, nil
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// percentiles returns the 50th and 99th percentile, by nearest rank.
-func percentiles(lat []time.Duration) (p50, p99 time.Duration) {
-	if len(lat) == 0 {
-		return 0, 0
-	}
-	slices.Sort(lat)
-	rank := func(p float64) time.Duration {
-		i := int(p*float64(len(lat))+0.999999) - 1
-		return lat[max(0, min(i, len(lat)-1))]
-	}
-	return rank(0.50), rank(0.99)
 }

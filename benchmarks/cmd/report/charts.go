@@ -69,29 +69,67 @@ func overheadChart(r *Report, path string) error {
 }
 
 // e2eChart shows each framework's end-to-end throughput with our adapter
-// as a percentage of bare, against the 97% line.
+// as a percentage of bare, with its 95% interval, against the 97% line;
+// beside it, when measured, the side-by-side CPU ratio.
 func e2eChart(r *Report, path string) error {
 	p := plot.New()
-	p.Title.Text = "End to end: throughput with our adapter, % of bare (dashed: 97%)"
-	p.Y.Label.Text = "% of bare throughput"
-	var names []string
-	var vals plotter.Values
-	for _, c := range r.EndToEnd.Comparisons {
+	p.Title.Text = "End to end: our adapter as % of bare (whiskers: 95% interval; dashed: 97%)"
+	p.Y.Label.Text = "% of bare"
+	var (
+		names          []string
+		tput, side     plotter.Values
+		tputCI, sideCI plotter.XYs
+		errs, sideErrs plotter.YErrors
+	)
+	for i, c := range r.EndToEnd.Comparisons {
 		if c.Name == e2e.Control {
 			names = append(names, "control")
 		} else {
 			names = append(names, c.Name)
 		}
-		vals = append(vals, 100*c.MedianRatio)
+		tput = append(tput, 100*c.MedianRatio)
+		tputCI = append(tputCI, plotter.XY{X: float64(i) - 0.2, Y: 100 * c.MedianRatio})
+		errs = append(errs, struct{ Low, High float64 }{100 * (c.MedianRatio - c.Low), 100 * (c.High - c.MedianRatio)})
+		if sb := c.SideBySide; sb != nil {
+			side = append(side, 100*sb.MedianCPURatio)
+			sideCI = append(sideCI, plotter.XY{X: float64(i) + 0.2, Y: 100 * sb.MedianCPURatio})
+			sideErrs = append(sideErrs, struct{ Low, High float64 }{100 * (sb.MedianCPURatio - sb.Low), 100 * (sb.High - sb.MedianCPURatio)})
+		}
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(28))
+	// Each framework's pair of bars stands at -0.2 and +0.2 around its
+	// label, in data units, so that the intervals can be drawn there too.
+	width := vg.Points(24)
+	bars, err := plotter.NewBarChart(tput, width)
 	if err != nil {
 		return err
 	}
 	bars.LineStyle.Width = 0
 	bars.Color = palette[2]
+	bars.XMin = -0.2
 	p.Add(bars)
-	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(vals)) - 0.5, Y: 97}})
+	p.Legend.Add("throughput (interleaved)", bars)
+	if err := addErrorBars(p, tputCI, errs); err != nil {
+		return err
+	}
+	lo, hi := 80.0, 105.0
+	if len(side) == len(tput) {
+		sbars, err := plotter.NewBarChart(side, width)
+		if err != nil {
+			return err
+		}
+		sbars.LineStyle.Width = 0
+		sbars.Color = palette[1]
+		sbars.XMin = 0.2
+		p.Add(sbars)
+		p.Legend.Add("CPU per request (side by side)", sbars)
+		if err := addErrorBars(p, sideCI, sideErrs); err != nil {
+			return err
+		}
+		for _, c := range r.EndToEnd.Comparisons {
+			lo, hi = min(lo, 100*c.SideBySide.Low-2), max(hi, 100*c.SideBySide.High+2)
+		}
+	}
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(tput)) - 0.5, Y: 97}})
 	if err != nil {
 		return err
 	}
@@ -99,13 +137,27 @@ func e2eChart(r *Report, path string) error {
 	line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(line)
 	p.NominalX(names...)
-	p.Y.Min, p.Y.Max = 80, 105
-	for _, v := range vals {
-		p.Y.Max = max(p.Y.Max, v+3)
-		p.Y.Min = min(p.Y.Min, v-3)
+	for _, c := range r.EndToEnd.Comparisons {
+		lo, hi = min(lo, 100*c.Low-2), max(hi, 100*c.High+2)
 	}
+	p.Y.Min, p.Y.Max = lo, hi+4 // room for the legend
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
-	return p.Save(9*vg.Inch, 4*vg.Inch, path)
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// addErrorBars draws each point's interval as a vertical bar.
+func addErrorBars(p *plot.Plot, at plotter.XYs, errs plotter.YErrors) error {
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{at, errs})
+	if err != nil {
+		return err
+	}
+	bars.Color = color.Black
+	p.Add(bars)
+	return nil
 }
 
 // scalingChart plots Resolve's ns/op against N on log axes, one line per

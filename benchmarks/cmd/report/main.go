@@ -20,7 +20,8 @@
 //   - how Resolve grows with the hops in a header and the size of the
 //     trusted set (benchmarks.ScalingSetups);
 //   - end to end, real servers on loopback, bare and ours, under a
-//     closed-loop load in interleaved rounds (package e2e).
+//     closed-loop load in interleaved rounds, and side by side for a
+//     precise CPU ratio (package e2e).
 //
 // The in-process figures come from testing.Benchmark, each setup run five
 // times in turn (every setup once, then every setup again), and the median
@@ -66,11 +67,11 @@ type mode struct {
 
 var (
 	fullMode = mode{name: "full", benchtime: "1s", count: 5,
-		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 180, Warmup: time.Second}}
+		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 180, Warmup: time.Second, SideBySidePairs: 60}}
 	quickMode = mode{name: "quick", benchtime: "100ms", count: 1,
-		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 40, Warmup: 300 * time.Millisecond}}
+		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 40, Warmup: 300 * time.Millisecond, SideBySidePairs: 12}}
 	smokeMode = mode{name: "smoke", benchtime: "1x", count: 1,
-		e2e: e2e.Options{Conns: 2, Round: 50 * time.Millisecond, Pairs: 1, Warmup: 20 * time.Millisecond}}
+		e2e: e2e.Options{Conns: 2, Round: 50 * time.Millisecond, Pairs: 1, Warmup: 20 * time.Millisecond, SideBySidePairs: 1}}
 )
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

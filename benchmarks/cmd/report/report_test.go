@@ -56,8 +56,16 @@ func TestSmoke(t *testing.T) {
 		len(rep.EndToEnd.Comparisons) != len(e2e.Comparisons) || rep.Machine.GoVersion == "" || rep.Machine.Cores == 0 {
 		t.Errorf("report.json is missing a section: %+v", rep)
 	}
-	if want := len(e2e.Comparisons) + 4; len(rep.Checks) != want {
+	if want := len(e2e.Comparisons) + 5; len(rep.Checks) != want {
 		t.Errorf("%d checks, want %d: %+v", len(rep.Checks), want, rep.Checks)
+	}
+	for _, c := range rep.EndToEnd.Comparisons {
+		if c.SideBySide == nil || c.SideBySide.MedianCPURatio <= 0 {
+			t.Errorf("%s: nothing measured side by side", c.Name)
+		}
+	}
+	if !bytes.Contains(md, []byte("Side by side")) {
+		t.Error("report.md does not explain the side-by-side figures")
 	}
 	for _, f := range rep.Adapters {
 		if f.NsOp <= 0 || len(f.NsPerOp) != 1 {

@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Side by side is a second way of comparing bare and ours, made for
+// precision rather than to be read as throughput.
+//
+// Interleaved rounds measure each side while the other is idle, so the
+// machine's own swings between one round and the next (on a shared VM a
+// server's throughput can change by a third from one 250 ms round to the
+// next) fall on the ratio; only many pairs average them out. Side by
+// side, the two servers run in two processes on the same CPUs and are
+// loaded at the same time, each by its own connections, so whatever the
+// machine does in that moment it does to both. What is compared is each
+// process's CPU time per request served: the kernel shares the CPUs
+// between the two, and a server whose requests cost more serves fewer of
+// them in its share. Each pair swaps which process serves which side, so a
+// difference between the processes themselves (where their memory landed)
+// cancels too.
+
+// SideBySide is one comparison measured side by side.
+type SideBySide struct {
+	Pairs int `json:"pairs"`
+	// BareCPUPerRequest and OursCPUPerRequest are each side's server CPU
+	// time over all pairs divided by the requests it served.
+	BareCPUPerRequest time.Duration `json:"bare_cpu_per_request_ns"`
+	OursCPUPerRequest time.Duration `json:"ours_cpu_per_request_ns"`
+	// CPURatios are bare's CPU per request over ours, one per pair.
+	CPURatios []float64 `json:"cpu_ratios"`
+	// MedianCPURatio is the median of CPURatios: 0.97 means a request
+	// cost ours 1/0.97 of what it cost bare, so a server that is the
+	// bottleneck would serve 97% as many.
+	MedianCPURatio float64 `json:"median_cpu_ratio"`
+	// Low and High bound the median's 95% confidence interval, by
+	// bootstrap over the pairs.
+	Low  float64 `json:"ci95_low"`
+	High float64 `json:"ci95_high"`
+}
+
+// compareSideBySide loads comparison name's bare and ours servers at
+// the same time, one in each of the two server processes, for
+// opts.SideBySidePairs rounds.
+func compareSideBySide(name string, procs [2]*child, opts Options) (*SideBySide, error) {
+	sb := &SideBySide{Pairs: opts.SideBySidePairs}
+	var (
+		cpu  [2]time.Duration
+		reqs [2]int
+	)
+	for i := range opts.SideBySidePairs {
+		if i%10 == 0 {
+			opts.Progress(fmt.Sprintf("%s side by side: pairs %d-%d of %d", name, i+1, min(i+10, opts.SideBySidePairs), opts.SideBySidePairs))
+		}
+		hosts := procs // hosts[0] serves bare, hosts[1] ours
+		if i%2 == 1 {
+			hosts[0], hosts[1] = hosts[1], hosts[0]
+		}
+		used, served, err := sideBySideRound(name, hosts, opts)
+		if err != nil {
+			return nil, err
+		}
+		if used[0] <= 0 || used[1] <= 0 {
+			return nil, fmt.Errorf("side by side: this system does not report a process's CPU time")
+		}
+		for s := range 2 {
+			cpu[s] += used[s]
+			reqs[s] += served[s]
+		}
+		bare := float64(used[0]) / float64(served[0])
+		ours := float64(used[1]) / float64(served[1])
+		sb.CPURatios = append(sb.CPURatios, bare/ours)
+	}
+	sb.BareCPUPerRequest = cpu[0] / time.Duration(reqs[0])
+	sb.OursCPUPerRequest = cpu[1] / time.Duration(reqs[1])
+	sb.MedianCPURatio = median(sb.CPURatios)
+	sb.Low, sb.High = medianInterval(sb.CPURatios)
+	return sb, nil
+}
+
+// sideBySideRound runs one round with hosts[0] serving bare and hosts[1]
+// ours, and returns each one's CPU time and requests served.
+func sideBySideRound(name string, hosts [2]*child, opts Options) (used [2]time.Duration, served [2]int, err error) {
+	var workers [2][]worker
+	defer func() {
+		for _, ws := range workers {
+			closeAll(ws)
+		}
+	}()
+	for s, variant := range []string{"bare", "ours"} {
+		dial, err := dialer(name, variant, hosts[s].addrs)
+		if err != nil {
+			return used, served, err
+		}
+		if workers[s], err = dialAll(opts.Conns, dial); err != nil {
+			return used, served, err
+		}
+	}
+	var before, after [2]time.Duration
+	for s := range 2 {
+		before[s], _ = processCPU(hosts[s].cmd.Process.Pid)
+	}
+	var (
+		rounds [2]round
+		errs   [2]error
+		wg     sync.WaitGroup
+	)
+	for s := range 2 {
+		wg.Go(func() { rounds[s], errs[s] = runRound(opts.Round, workers[s]) })
+	}
+	wg.Wait()
+	for s := range 2 {
+		after[s], _ = processCPU(hosts[s].cmd.Process.Pid)
+	}
+	for s, variant := range []string{"bare", "ours"} {
+		if errs[s] != nil {
+			return used, served, fmt.Errorf("%s side by side: %w", variant, errs[s])
+		}
+		if rounds[s].requests == 0 {
+			return used, served, fmt.Errorf("%s side by side: no request was served", variant)
+		}
+		used[s], served[s] = after[s]-before[s], rounds[s].requests
+	}
+	return used, served, nil
+}
