@@ -84,16 +84,36 @@ func PeerFromNetAddr(a net.Addr) Peer {
 		if v == nil {
 			return Peer{}
 		}
-		return PeerFromAddrPort(v.AddrPort())
+		return peerFromIP(v.IP, v.Port)
 	case *net.UDPAddr:
 		if v == nil {
 			return Peer{}
 		}
-		return PeerFromAddrPort(v.AddrPort())
+		return peerFromIP(v.IP, v.Port)
 	case *net.UnixAddr:
 		return UnixPeer
 	}
 	return ParsePeer(a.String())
+}
+
+// peerFromIP is PeerFromAddrPort for the net package's form of an
+// endpoint. Every accepted TCP connection goes through it, so the forms
+// the net package gives (4 bytes, or 16 with IPv4 v4-mapped) are converted
+// directly; the zone, which PeerFromAddrPort would drop, is never read.
+func peerFromIP(ip net.IP, port int) Peer {
+	var a netip.Addr
+	switch len(ip) {
+	case net.IPv4len:
+		a = netip.AddrFrom4([4]byte(ip))
+	case net.IPv6len:
+		a = netip.AddrFrom16([16]byte(ip)).Unmap()
+	default:
+		return Peer{}
+	}
+	if a.IsUnspecified() {
+		return Peer{}
+	}
+	return Peer{addr: a, port: uint16(port), kind: peerIP}
 }
 
 // AddrPort returns the peer's address and port; it is invalid unless IsIP.

@@ -60,12 +60,18 @@ func resolve(res *core.Resolver, key string, ctx *fasthttp.RequestCtx, h *holder
 		hdr.EnableNormalizing()
 		return res.ResolveBytes(peer, lines)
 	}
-	// Names are kept as the client sent them and PeekAll matches them byte
-	// for byte: "x-forwarded-for" would not be found under
-	// "X-Forwarded-For". Reading only the lines that happen to be spelled
-	// canonically would let a client whose proxy spells the name otherwise
-	// choose its own address, so visit every header, as HTTP says, without
-	// regard to case.
+	return resolveAnyCase(res, key, hdr, h, peer)
+}
+
+// resolveAnyCase is resolve for a server that keeps header names as the
+// client sent them (DisableHeaderNamesNormalizing). PeekAll then matches
+// names byte for byte: "x-forwarded-for" would not be found under
+// "X-Forwarded-For". Reading only the lines that happen to be spelled
+// canonically would let a client whose proxy spells the name otherwise
+// choose its own address, so every header is visited, as HTTP says,
+// without regard to case. It is a function of its own so that the
+// common path above keeps a small stack frame.
+func resolveAnyCase(res *core.Resolver, key string, hdr *fasthttp.RequestHeader, h *holder, peer core.Peer) core.Result {
 	lines := h.lines[:0]
 	for name, value := range hdr.All() {
 		if equalFoldASCII(name, key) {
@@ -122,19 +128,22 @@ type holder struct {
 
 var holders = sync.Pool{New: func() any { return new(holder) }}
 
-type resultKey struct{}
+// resultKey is the user-value key of the holder. It is a pointer, so
+// that fasthttp's lookups compare it as one word rather than calling the
+// equality function that a struct key's type needs.
+var resultKey = &struct{ name string }{"trustedip result"}
 
 // attach returns ctx's holder and the socket peer to resolve from. When
 // the middleware already ran on ctx (it is installed twice), the holder
 // is reused and the peer is the one the first run saw: ctx.RemoteAddr()
 // may by now be that run's answer.
 func attach(ctx *fasthttp.RequestCtx) (*holder, core.Peer) {
-	if h, ok := ctx.UserValue(resultKey{}).(*holder); ok && h.ctx == ctx {
+	if h, ok := ctx.UserValue(resultKey).(*holder); ok && h.ctx == ctx {
 		return h, h.res.Peer
 	}
 	h := holders.Get().(*holder)
 	h.ctx = ctx
-	ctx.SetUserValue(resultKey{}, h)
+	ctx.SetUserValue(resultKey, h)
 	return h, core.PeerFromNetAddr(ctx.RemoteAddr())
 }
 
@@ -170,7 +179,10 @@ func (h *holder) Close() error {
 	if h.setAddr && h.ownsRemoteAddr() {
 		h.ctx.SetRemoteAddr(nil)
 	}
-	*h = holder{lines: h.lines[:0]}
+	// The Result holds nothing of the request's (its Header is the
+	// resolver's), so only the link to ctx is cut; the next request
+	// overwrites the rest.
+	h.ctx, h.setAddr = nil, false
 	holders.Put(h)
 	return nil
 }
@@ -179,7 +191,7 @@ func (h *holder) Close() error {
 // valid until the handler returns; the Result itself is a value and may be
 // kept.
 func FromContext(ctx *fasthttp.RequestCtx) (core.Result, bool) {
-	h, ok := ctx.UserValue(resultKey{}).(*holder)
+	h, ok := ctx.UserValue(resultKey).(*holder)
 	if !ok {
 		return core.Result{}, false
 	}
@@ -189,6 +201,8 @@ func FromContext(ctx *fasthttp.RequestCtx) (core.Result, bool) {
 // ClientIP returns the verified client address as text, or "" when the
 // middleware did not run or there is none.
 func ClientIP(ctx *fasthttp.RequestCtx) string {
-	res, _ := FromContext(ctx)
-	return res.String()
+	if h, ok := ctx.UserValue(resultKey).(*holder); ok {
+		return h.res.String()
+	}
+	return ""
 }

@@ -203,7 +203,7 @@ func TestWithRemoteAddrOverLoopback(t *testing.T) {
 		// Runs before the middleware, on the connection's goroutine.
 		ctx.Response.Header.Set("X-Before", fmt.Sprintf("%s released=%v", ctx.RemoteAddr(), prev != nil && prev.ctx == nil))
 		mw(ctx)
-		prev = ctx.UserValue(resultKey{}).(*holder)
+		prev = ctx.UserValue(resultKey).(*holder)
 	}}
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
