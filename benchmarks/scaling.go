@@ -118,13 +118,15 @@ func rightDecidedXFF(n int) string {
 }
 
 // trustedPrefixes is 10.0.0.0/8, which holds the request's proxies, and
-// n-1 other prefixes: /24s in 100.64.0.0/10 and /48s in 2001:db8::/32,
-// alternately, none of which the request touches.
+// n-1 other prefixes: /24s in 203.64.0.0/10 and /48s in 2001:db8::/32,
+// alternately. None of them holds the client, 203.0.113.7, but they share
+// its first byte, so that in a large set the client's lookup descends the
+// trie rather than being answered by the set's first-byte bits.
 func trustedPrefixes(n int) []string {
 	out := []string{adapterTrusted}
 	for i := 1; i < n; i++ {
 		if i%2 == 0 {
-			out = append(out, fmt.Sprintf("100.%d.%d.0/24", 64+i>>8&0x3f, i&0xff))
+			out = append(out, fmt.Sprintf("203.%d.%d.0/24", 64+i>>8&0x3f, i&0xff))
 		} else {
 			out = append(out, fmt.Sprintf("2001:db8:%x::/48", i))
 		}

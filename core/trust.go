@@ -26,12 +26,43 @@ import (
 //
 // Most deployments trust a handful of prefixes. For up to smallSet of them
 // the set also keeps a flat copy that is scanned with two mask-and-compare
-// instructions per prefix, cheaper than descending the trie.
+// instructions per prefix, cheaper than descending the trie. A larger set
+// keeps, per address family, which first bytes its prefixes touch at all
+// and which they cover whole: most addresses a request carries are decided
+// by one of those bits (a client's public address usually begins with a
+// byte no trusted prefix touches; a proxy's often lies in a whole /8 such
+// as 10.0.0.0/8), and only the rest descend the trie.
 type TrustSet struct {
 	table bart.Table[string] // prefix -> the config entry that added it
 	small bool               // v4 and v6 hold every prefix
 	v4    []prefix4
 	v6    []prefix6
+	// For a set that is not small: first bytes touched by some prefix,
+	// and first bytes covered whole by one.
+	some4, all4, some6, all6 octetSet
+}
+
+// octetSet is a set of byte values.
+type octetSet [4]uint64
+
+func (o *octetSet) has(b byte) bool { return o[b>>6]&(1<<(b&63)) != 0 }
+
+// addFirst records that a prefix with first byte b and length bits
+// touches the first bytes it can begin with, and covers them whole when
+// bits is 8 or less.
+func addFirst(some, all *octetSet, b byte, bits int) {
+	n := 1
+	if bits < 8 {
+		n = 1 << (8 - bits)
+		b &^= byte(n - 1)
+	}
+	for i := range n {
+		v := b + byte(i)
+		some[v>>6] |= 1 << (v & 63)
+		if bits <= 8 {
+			all[v>>6] |= 1 << (v & 63)
+		}
+	}
 }
 
 // smallSet is the size up to which a flat scan beats the trie.
@@ -45,8 +76,16 @@ type prefix6 struct{ hi, lo, maskHi, maskLo uint64 }
 // set is never changed after it is sealed.
 func (s *TrustSet) seal() *TrustSet {
 	s.v4, s.v6 = nil, nil
+	s.some4, s.all4, s.some6, s.all6 = octetSet{}, octetSet{}, octetSet{}, octetSet{}
 	s.small = s.table.Size() <= smallSet
 	if !s.small {
+		for p := range s.table.All() {
+			if p.Addr().Is4() {
+				addFirst(&s.some4, &s.all4, p.Addr().As4()[0], p.Bits())
+			} else {
+				addFirst(&s.some6, &s.all6, p.Addr().As16()[0], p.Bits())
+			}
+		}
 		return s
 	}
 	for p := range s.table.All() {
@@ -195,6 +234,19 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 		return false
 	}
 	if !s.small {
+		var first byte
+		some, all := &s.some6, &s.all6
+		if a.Is4() {
+			first, some, all = a.As4()[0], &s.some4, &s.all4
+		} else {
+			first = a.As16()[0]
+		}
+		switch {
+		case all.has(first):
+			return true
+		case !some.has(first):
+			return false
+		}
 		return s.table.Contains(a)
 	}
 	if a.Is4() {
@@ -219,8 +271,17 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 
 // contains4 is contains for an IPv4 address held in a uint32.
 func (s *TrustSet) contains4(x uint32) bool {
-	if s == nil || !s.small {
-		return s.contains(ipaddr.From4(x))
+	if s == nil {
+		return false
+	}
+	if !s.small {
+		switch first := byte(x >> 24); {
+		case s.all4.has(first):
+			return true
+		case !s.some4.has(first):
+			return false
+		}
+		return s.table.Contains(ipaddr.From4(x))
 	}
 	for _, p := range s.v4 {
 		if x&p.mask == p.base {

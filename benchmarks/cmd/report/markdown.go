@@ -127,7 +127,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 			p("| %s | %s | %s | %s | %d |\n", strings.TrimPrefix(series, "scaling/"), f.Name, ns(f.NsOp), times(f.NsOp/first), f.AllocsPerOp)
 		}
 	}
-	p("\nhops-walked: every hop but the leftmost is a trusted proxy, so the walk inspects all N and the cost grows with N. hops-in-header: N entries decided at the right end, so the walk inspects three and the cost stays flat (headers of up to 48 bytes, the 1- and 3-entry points, take a one-pass fast path that is cheaper still). trusted-prefixes: the three-hop request against N trusted prefixes (up to 8 are scanned flat, more go in a bart routing table).\n")
+	p("\nhops-walked: every hop but the leftmost is a trusted proxy, so the walk inspects all N and the cost grows with N. hops-in-header: N entries decided at the right end, so the walk inspects three and the cost stays flat (headers of up to 48 bytes, the 1- and 3-entry points, take a one-pass fast path that is cheaper still). trusted-prefixes: the three-hop request against N trusted prefixes (up to 8 are scanned flat; a larger set answers an address from bits kept per first byte when no prefix, or one whole prefix, covers that byte, as for the 10.0.0.0/8 proxies here, and otherwise descends a bart routing table, as the client 203.0.113.7 does against the /24s in 203.64.0.0/10).\n")
 }
 
 func writeE2E(p func(string, ...any), e e2e.Result) {
