@@ -47,6 +47,19 @@ type octetSet [4]uint64
 
 func (o *octetSet) has(b byte) bool { return o[b>>6]&(1<<(b&63)) != 0 }
 
+// byFirst answers from a large set's first-byte bits when they settle
+// it: an address whose first byte one prefix covers whole is in the set,
+// and one whose first byte no prefix touches is not.
+func byFirst(some, all *octetSet, first byte) (in, decided bool) {
+	switch {
+	case all.has(first):
+		return true, true
+	case !some.has(first):
+		return false, true
+	}
+	return false, false
+}
+
 // addFirst records that a prefix with first byte b and length bits
 // touches the first bytes it can begin with, and covers them whole when
 // bits is 8 or less.
@@ -241,11 +254,8 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 		} else {
 			first = a.As16()[0]
 		}
-		switch {
-		case all.has(first):
-			return true
-		case !some.has(first):
-			return false
+		if in, decided := byFirst(some, all, first); decided {
+			return in
 		}
 		return s.table.Contains(a)
 	}
@@ -275,11 +285,8 @@ func (s *TrustSet) contains4(x uint32) bool {
 		return false
 	}
 	if !s.small {
-		switch first := byte(x >> 24); {
-		case s.all4.has(first):
-			return true
-		case !s.some4.has(first):
-			return false
+		if in, decided := byFirst(&s.some4, &s.all4, byte(x>>24)); decided {
+			return in
 		}
 		return s.table.Contains(ipaddr.From4(x))
 	}
