@@ -37,6 +37,11 @@
 // time, roles swapped every round, comparing CPU time per request. Both
 // sides then live through the same moments of the machine.
 //
+// Options.FloorPairs measures, side by side too, bare against a third
+// server of each framework, its floor (see floor.go): what our adapter
+// does there short of resolving anything, the framework's share of
+// ours's cost.
+//
 // One more comparison, Control, runs the fasthttp bare server against
 // itself. It measures nothing but the harness: how far from 100% a ratio
 // strays on this machine when the two sides are the same.

@@ -22,7 +22,7 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process and loads it for a few seconds")
 	}
-	res, err := Run(context.Background(), Options{Conns: 2, Round: 60 * time.Millisecond, Pairs: 2, Warmup: 20 * time.Millisecond, SideBySidePairs: 2})
+	res, err := Run(context.Background(), Options{Conns: 2, Round: 60 * time.Millisecond, Pairs: 2, Warmup: 20 * time.Millisecond, SideBySidePairs: 2, FloorPairs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +46,16 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: nothing measured side by side", c.Name)
 		case sb.Pairs != 2 || len(sb.CPURatios) != 2 || sb.MedianCPURatio <= 0 || sb.BareCPUPerRequest <= 0 || sb.OursCPUPerRequest <= 0:
 			t.Errorf("%s side by side: %+v", c.Name, *sb)
+		}
+		switch f := c.Floor; {
+		case c.Name == Control:
+			if f != nil {
+				t.Errorf("control: a floor was measured")
+			}
+		case f == nil:
+			t.Errorf("%s: no floor measured", c.Name)
+		case f.Against != "floor" || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.OursCPUPerRequest <= 0:
+			t.Errorf("%s floor: %+v", c.Name, *f)
 		}
 		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, median(c.Bare.Throughput))
 	}
@@ -89,6 +99,54 @@ func TestOursChecksTheClient(t *testing.T) {
 				t.Errorf("grpc stream=%v %s with another client: error %v", stream, v, err)
 			}
 		}
+	}
+}
+
+// TestFloorReadsTheRequest proves the floor servers read what the
+// adapters read: a request without the header, or with two lines of it,
+// fails there, so the floor cannot skip the work it stands for.
+func TestFloorReadsTheRequest(t *testing.T) {
+	s, err := startServers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	xff := "X-Forwarded-For: " + forwardedFor + "\r\n"
+	requests := map[string][]byte{
+		"no header": []byte(strings.Replace(string(httpRequest), xff, "", 1)),
+		"two lines": []byte(strings.Replace(string(httpRequest), xff, xff+xff, 1)),
+	}
+	for _, fw := range []string{"nethttp", "gin", "echo", "fasthttp"} {
+		for what, req := range requests {
+			w, err := dialHTTP(s.addrs[fw+"/floor"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.(*httpWorker).req = req
+			if err := w.do(); err == nil {
+				t.Errorf("%s floor, %s: answered", fw, what)
+			}
+			w.close()
+		}
+		w, err := dialHTTP(s.addrs[fw+"/floor"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.do(); err != nil {
+			t.Errorf("%s floor, the benchmark's request: %v", fw, err)
+		}
+		w.close()
+	}
+	for _, stream := range []bool{false, true} {
+		w, err := dialGRPC(s.addrs["grpc/floor"], stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.(*grpcWorker).ctx = context.Background()
+		if err := w.do(); err == nil {
+			t.Errorf("grpc floor stream=%v without metadata: answered", stream)
+		}
+		w.close()
 	}
 }
 

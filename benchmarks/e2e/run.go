@@ -25,6 +25,10 @@ type Options struct {
 	// comparison (see SideBySide), each side serving in each process
 	// half of them. 0, the default, measures nothing side by side.
 	SideBySidePairs int
+	// FloorPairs is the number of side-by-side rounds of bare against
+	// the framework's floor (see floor.go) per comparison, Control
+	// aside. 0, the default, measures no floor.
+	FloorPairs int
 	// Progress, if set, is told what Run is doing.
 	Progress func(string)
 }
@@ -89,6 +93,10 @@ type Comparison struct {
 	// SideBySide is the same comparison measured side by side, when
 	// Options.SideBySidePairs asked for it.
 	SideBySide *SideBySide `json:"side_by_side,omitempty"`
+	// Floor is bare against the framework's floor, side by side, when
+	// Options.FloorPairs asked for it: the share of ours's cost that
+	// any client-IP middleware pays in this framework.
+	Floor *SideBySide `json:"floor_side_by_side,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -139,7 +147,7 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 	// Side by side needs a second server process on the same CPUs. It
 	// idles through the interleaved rounds.
 	var c2 *child
-	if opts.SideBySidePairs > 0 {
+	if opts.SideBySidePairs > 0 || opts.FloorPairs > 0 {
 		if c2, err = startChild(res.ServerCPUs, pin, serverProcs); err != nil {
 			return res, err
 		}
@@ -164,8 +172,11 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 			return res, err
 		}
 		cmp, err := compare(name, c.addrs, c.cmd.Process.Pid, opts)
-		if err == nil && c2 != nil {
-			cmp.SideBySide, err = compareSideBySide(name, [2]*child{c, c2}, opts)
+		if err == nil && opts.SideBySidePairs > 0 {
+			cmp.SideBySide, err = compareSideBySide(name, "ours", opts.SideBySidePairs, [2]*child{c, c2}, opts)
+		}
+		if err == nil && opts.FloorPairs > 0 && name != Control {
+			cmp.Floor, err = compareSideBySide(name, "floor", opts.FloorPairs, [2]*child{c, c2}, opts)
 		}
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)

@@ -31,10 +31,11 @@ const (
 // serverConfig is the resolver every ours server uses.
 var serverConfig = core.Config{TrustedProxies: []string{"loopback", "10.0.0.0/8"}, Header: "X-Forwarded-For"}
 
-// Server kinds, one listener each: a framework and a variant.
+// Server kinds, one listener each: a framework and a variant: bare,
+// ours, or the framework's floor (see floor.go).
 var (
 	serverFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
-	serverVariants   = []string{"bare", "ours"}
+	serverVariants   = []string{"bare", "ours", "floor"}
 )
 
 var okBody = []byte("ok")
@@ -60,7 +61,7 @@ func startServers() (*servers, error) {
 				s.stop()
 				return nil, err
 			}
-			stop, err := serveOne(fw, v == "ours", res, ln)
+			stop, err := serveOne(fw, v, res, ln)
 			if err != nil {
 				ln.Close()
 				s.stop()
@@ -81,9 +82,13 @@ func (s *servers) stop() {
 	wg.Wait()
 }
 
-// serveOne serves fw on ln, with our adapter when ours is set, and returns
-// the function that stops it.
-func serveOne(fw string, ours bool, res *core.Resolver, ln net.Listener) (func(), error) {
+// serveOne serves variant of fw on ln, and returns the function that
+// stops it.
+func serveOne(fw, variant string, res *core.Resolver, ln net.Listener) (func(), error) {
+	if variant == "floor" {
+		return serveFloor(fw, ln)
+	}
+	ours := variant == "ours"
 	switch fw {
 	case "nethttp":
 		return serveHTTP(ln, nethttpHandler(ours, res)), nil

@@ -22,9 +22,12 @@ import (
 // difference between the processes themselves (where their memory landed)
 // cancels too.
 
-// SideBySide is one comparison measured side by side.
+// SideBySide is one comparison measured side by side: bare against
+// Against, which is "ours", or "floor" for Comparison.Floor. The Ours
+// fields are Against's.
 type SideBySide struct {
-	Pairs int `json:"pairs"`
+	Against string `json:"against"`
+	Pairs   int    `json:"pairs"`
 	// BareCPUPerRequest and OursCPUPerRequest are each side's server CPU
 	// time over all pairs divided by the requests it served.
 	BareCPUPerRequest time.Duration `json:"bare_cpu_per_request_ns"`
@@ -41,24 +44,28 @@ type SideBySide struct {
 	High float64 `json:"ci95_high"`
 }
 
-// compareSideBySide loads comparison name's bare and ours servers at
-// the same time, one in each of the two server processes, for
-// opts.SideBySidePairs rounds.
-func compareSideBySide(name string, procs [2]*child, opts Options) (*SideBySide, error) {
-	sb := &SideBySide{Pairs: opts.SideBySidePairs}
+// compareSideBySide loads comparison name's bare server and its against
+// server ("ours" or "floor") at the same time, one in each of the two
+// server processes, for pairs rounds.
+func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Options) (*SideBySide, error) {
+	sb := &SideBySide{Against: against, Pairs: pairs}
+	what := "side by side"
+	if against != "ours" {
+		what = "side by side, bare against " + against
+	}
 	var (
 		cpu  [2]time.Duration
 		reqs [2]int
 	)
-	for i := range opts.SideBySidePairs {
+	for i := range pairs {
 		if i%10 == 0 {
-			opts.Progress(fmt.Sprintf("%s side by side: pairs %d-%d of %d", name, i+1, min(i+10, opts.SideBySidePairs), opts.SideBySidePairs))
+			opts.Progress(fmt.Sprintf("%s %s: pairs %d-%d of %d", name, what, i+1, min(i+10, pairs), pairs))
 		}
-		hosts := procs // hosts[0] serves bare, hosts[1] ours
+		hosts := procs // hosts[0] serves bare, hosts[1] against
 		if i%2 == 1 {
 			hosts[0], hosts[1] = hosts[1], hosts[0]
 		}
-		used, served, err := sideBySideRound(name, hosts, opts)
+		used, served, err := sideBySideRound(name, [2]string{"bare", against}, hosts, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -80,16 +87,17 @@ func compareSideBySide(name string, procs [2]*child, opts Options) (*SideBySide,
 	return sb, nil
 }
 
-// sideBySideRound runs one round with hosts[0] serving bare and hosts[1]
-// ours, and returns each one's CPU time and requests served.
-func sideBySideRound(name string, hosts [2]*child, opts Options) (used [2]time.Duration, served [2]int, err error) {
+// sideBySideRound runs one round with hosts[0] serving variants[0] and
+// hosts[1] variants[1], and returns each one's CPU time and requests
+// served.
+func sideBySideRound(name string, variants [2]string, hosts [2]*child, opts Options) (used [2]time.Duration, served [2]int, err error) {
 	var workers [2][]worker
 	defer func() {
 		for _, ws := range workers {
 			closeAll(ws)
 		}
 	}()
-	for s, variant := range []string{"bare", "ours"} {
+	for s, variant := range variants {
 		dial, err := dialer(name, variant, hosts[s].addrs)
 		if err != nil {
 			return used, served, err
@@ -114,7 +122,7 @@ func sideBySideRound(name string, hosts [2]*child, opts Options) (used [2]time.D
 	for s := range 2 {
 		after[s], _ = processCPU(hosts[s].cmd.Process.Pid)
 	}
-	for s, variant := range []string{"bare", "ours"} {
+	for s, variant := range variants {
 		if errs[s] != nil {
 			return used, served, fmt.Errorf("%s side by side: %w", variant, errs[s])
 		}

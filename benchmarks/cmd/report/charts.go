@@ -70,66 +70,82 @@ func overheadChart(r *Report, path string) error {
 
 // e2eChart shows each framework's end-to-end throughput with our adapter
 // as a percentage of bare, with its 95% interval, against the 97% line;
-// beside it, when measured, the side-by-side CPU ratio.
+// beside it, when measured, the side-by-side CPU ratio, and the floor's
+// (what any client-IP middleware costs in that framework).
 func e2eChart(r *Report, path string) error {
 	p := plot.New()
 	p.Title.Text = "End to end: our adapter as % of bare (whiskers: 95% interval; dashed: 97%)"
 	p.Y.Label.Text = "% of bare"
-	var (
-		names          []string
-		tput, side     plotter.Values
-		tputCI, sideCI plotter.XYs
-		errs, sideErrs plotter.YErrors
-	)
-	for i, c := range r.EndToEnd.Comparisons {
-		if c.Name == e2e.Control {
-			names = append(names, "control")
-		} else {
-			names = append(names, c.Name)
-		}
-		tput = append(tput, 100*c.MedianRatio)
-		tputCI = append(tputCI, plotter.XY{X: float64(i) - 0.2, Y: 100 * c.MedianRatio})
-		errs = append(errs, struct{ Low, High float64 }{100 * (c.MedianRatio - c.Low), 100 * (c.High - c.MedianRatio)})
-		if sb := c.SideBySide; sb != nil {
-			side = append(side, 100*sb.MedianCPURatio)
-			sideCI = append(sideCI, plotter.XY{X: float64(i) + 0.2, Y: 100 * sb.MedianCPURatio})
-			sideErrs = append(sideErrs, struct{ Low, High float64 }{100 * (sb.MedianCPURatio - sb.Low), 100 * (sb.High - sb.MedianCPURatio)})
-		}
+	type series struct {
+		label string
+		color color.Color
+		vals  plotter.Values
+		at    []int // the comparisons measured; vals is 0 elsewhere
+		mid   plotter.Values
+		errs  plotter.YErrors
 	}
-	// Each framework's pair of bars stands at -0.2 and +0.2 around its
-	// label, in data units, so that the intervals can be drawn there too.
-	width := vg.Points(24)
-	bars, err := plotter.NewBarChart(tput, width)
-	if err != nil {
-		return err
+	add := func(s *series, i int, median, low, high float64) {
+		s.vals[i] = 100 * median
+		s.at = append(s.at, i)
+		s.mid = append(s.mid, 100*median)
+		s.errs = append(s.errs, struct{ Low, High float64 }{100 * (median - low), 100 * (high - median)})
 	}
-	bars.LineStyle.Width = 0
-	bars.Color = palette[2]
-	bars.XMin = -0.2
-	p.Add(bars)
-	p.Legend.Add("throughput (interleaved)", bars)
-	if err := addErrorBars(p, tputCI, errs); err != nil {
-		return err
+	cmps := r.EndToEnd.Comparisons
+	all := []*series{
+		{label: "throughput (interleaved)", color: palette[2]},
+		{label: "CPU per request (side by side)", color: palette[1]},
+		{label: "the framework's floor (side by side)", color: palette[0]},
 	}
+	var names []string
 	lo, hi := 80.0, 105.0
-	if len(side) == len(tput) {
-		sbars, err := plotter.NewBarChart(side, width)
+	for _, s := range all {
+		s.vals = make(plotter.Values, len(cmps))
+	}
+	for i, c := range cmps {
+		name := c.Name
+		if name == e2e.Control {
+			name = "control"
+		}
+		names = append(names, name)
+		add(all[0], i, c.MedianRatio, c.Low, c.High)
+		if sb := c.SideBySide; sb != nil {
+			add(all[1], i, sb.MedianCPURatio, sb.Low, sb.High)
+		}
+		if f := c.Floor; f != nil {
+			add(all[2], i, f.MedianCPURatio, f.Low, f.High)
+		}
+	}
+	var shown []*series
+	for _, s := range all {
+		if len(s.at) > 0 {
+			shown = append(shown, s)
+		}
+	}
+	// Each framework's bars stand side by side around its label, spread
+	// in data units, so that the intervals can be drawn there too.
+	const spread = 0.27
+	width := vg.Points(66 / float64(len(shown)))
+	for k, s := range shown {
+		off := spread * (float64(k) - float64(len(shown)-1)/2)
+		bars, err := plotter.NewBarChart(s.vals, width)
 		if err != nil {
 			return err
 		}
-		sbars.LineStyle.Width = 0
-		sbars.Color = palette[1]
-		sbars.XMin = 0.2
-		p.Add(sbars)
-		p.Legend.Add("CPU per request (side by side)", sbars)
-		if err := addErrorBars(p, sideCI, sideErrs); err != nil {
+		bars.LineStyle.Width = 0
+		bars.Color = s.color
+		bars.XMin = off
+		p.Add(bars)
+		p.Legend.Add(s.label, bars)
+		var at plotter.XYs
+		for j, i := range s.at {
+			at = append(at, plotter.XY{X: float64(i) + off, Y: s.mid[j]})
+			lo, hi = min(lo, s.mid[j]-s.errs[j].Low-2), max(hi, s.mid[j]+s.errs[j].High+2)
+		}
+		if err := addErrorBars(p, at, s.errs); err != nil {
 			return err
 		}
-		for _, c := range r.EndToEnd.Comparisons {
-			lo, hi = min(lo, 100*c.SideBySide.Low-2), max(hi, 100*c.SideBySide.High+2)
-		}
 	}
-	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(tput)) - 0.5, Y: 97}})
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(cmps)) - 0.5, Y: 97}})
 	if err != nil {
 		return err
 	}
@@ -137,10 +153,7 @@ func e2eChart(r *Report, path string) error {
 	line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(line)
 	p.NominalX(names...)
-	for _, c := range r.EndToEnd.Comparisons {
-		lo, hi = min(lo, 100*c.Low-2), max(hi, 100*c.High+2)
-	}
-	p.Y.Min, p.Y.Max = lo, hi+4 // room for the legend
+	p.Y.Min, p.Y.Max = lo, hi+5 // room for the legend
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)

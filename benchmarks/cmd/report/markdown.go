@@ -160,7 +160,40 @@ func writeE2E(p func(string, ...any), e e2e.Result) {
 	if sbPairs > 0 {
 		p("\nSide by side (%d rounds per comparison) measures the same servers for precision: two server processes on the same CPUs, one serving bare and the other ours, loaded at the same time by their own connections, swapping roles every round. Whatever the machine does in a round it does to both, so the ratio of their CPU time per request (the median over the rounds, bare's over ours) moves far less than interleaved rounds do. It reads like the throughput ratio: 97%% means a request costs ours 1/0.97 of what it costs bare.\n", sbPairs)
 	}
+	writeFloor(p, e)
 	p("\nCores: %s. The request: `%s`.\n\n", e.Pinning, strings.ReplaceAll(strings.TrimSpace(e.Request), "\r\n", "⏎ "))
+}
+
+// writeFloor writes the floor table: how much of ours's cost each
+// framework forces on any client-IP middleware.
+func writeFloor(p func(string, ...any), e e2e.Result) {
+	pairs := 0
+	for _, c := range e.Comparisons {
+		if c.Floor != nil {
+			pairs = c.Floor.Pairs
+		}
+	}
+	if pairs == 0 {
+		return
+	}
+	p("\n### What each framework forces\n\n")
+	p("The floor server of each framework does what our adapter does there and nothing of what the resolver does: it reads the socket peer and every line of the header, hands one value per request to the handler by the same carrier the adapter uses (the request's context, gin's request header, fasthttp's user values with a pooled holder, a wrapped gRPC context and stream), and the handler reads it back. No address is parsed and no text made. Bare against the floor, side by side (%d rounds), is the part of ours's cost the framework forces on any client-IP middleware; ours as a share of the floor is the part that is ours: resolving the client and its text.\n\n", pairs)
+	p("| framework | floor: CPU per request, bare → floor (95%% CI) | ours, side by side | ours as %% of the floor | cost per request added: floor / ours |\n|---|---:|---:|---:|---:|\n")
+	for _, c := range e.Comparisons {
+		f, sb := c.Floor, c.SideBySide
+		if f == nil {
+			continue
+		}
+		floor := fmt.Sprintf("%.1f → %.1f µs, **%.1f%%** (%.1f–%.1f)", us(f.BareCPUPerRequest), us(f.OursCPUPerRequest), 100*f.MedianCPURatio, 100*f.Low, 100*f.High)
+		ours, share, added := "n/a", "n/a", fmt.Sprintf("%+.2f µs / n/a", us(f.OursCPUPerRequest-f.BareCPUPerRequest))
+		if sb != nil {
+			ours = fmt.Sprintf("%.1f%%", 100*sb.MedianCPURatio)
+			share = fmt.Sprintf("%.1f%%", 100*sb.MedianCPURatio/f.MedianCPURatio)
+			added = fmt.Sprintf("%+.2f µs / %+.2f µs", us(f.OursCPUPerRequest-f.BareCPUPerRequest), us(sb.OursCPUPerRequest-sb.BareCPUPerRequest))
+		}
+		p("| %s | %s | %s | %s | %s |\n", c.Name, floor, ours, share, added)
+	}
+	p("\nThe share is the ratio of two medians measured in different rounds, so it carries both their spreads. Where the floor alone comes near 97%%, no client-IP middleware can stay above it in that framework on this machine.\n")
 }
 
 func ns(v float64) string {

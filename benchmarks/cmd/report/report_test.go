@@ -63,6 +63,12 @@ func TestSmoke(t *testing.T) {
 		if c.SideBySide == nil || c.SideBySide.MedianCPURatio <= 0 {
 			t.Errorf("%s: nothing measured side by side", c.Name)
 		}
+		if (c.Floor == nil) != (c.Name == e2e.Control) {
+			t.Errorf("%s: floor %+v", c.Name, c.Floor)
+		}
+	}
+	if !bytes.Contains(md, []byte("What each framework forces")) {
+		t.Error("report.md has no floor table")
 	}
 	if !bytes.Contains(md, []byte("Side by side")) {
 		t.Error("report.md does not explain the side-by-side figures")
