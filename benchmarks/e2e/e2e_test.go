@@ -57,7 +57,7 @@ func TestRun(t *testing.T) {
 		case f.Against != "floor" || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.OursCPUPerRequest <= 0:
 			t.Errorf("%s floor: %+v", c.Name, *f)
 		}
-		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, median(c.Bare.Throughput))
+		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, Median(c.Bare.Throughput))
 	}
 }
 
@@ -164,7 +164,7 @@ func TestPercentiles(t *testing.T) {
 	if p50, p99 := percentiles(lat); p50 != 50 || p99 != 99 {
 		t.Errorf("percentiles = %v, %v, want 50, 99", p50, p99)
 	}
-	if m := median([]float64{3, 1, 2, 10}); m != 2.5 {
+	if m := Median([]float64{3, 1, 2, 10}); m != 2.5 {
 		t.Errorf("median = %v, want 2.5", m)
 	}
 }

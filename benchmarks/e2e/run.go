@@ -283,7 +283,7 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 		}
 		cmp.Ratios = append(cmp.Ratios, rps[1]/rps[0])
 	}
-	cmp.MedianRatio = median(cmp.Ratios)
+	cmp.MedianRatio = Median(cmp.Ratios)
 	cmp.Low, cmp.High = medianInterval(cmp.Ratios)
 	if cpuOK && cmp.Bare.Requests > 0 && cmp.Ours.Requests > 0 {
 		cmp.Bare.CPUPerRequest = cpu[0] / time.Duration(cmp.Bare.Requests)

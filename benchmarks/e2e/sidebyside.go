@@ -82,7 +82,7 @@ func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Op
 	}
 	sb.BareCPUPerRequest = cpu[0] / time.Duration(reqs[0])
 	sb.OursCPUPerRequest = cpu[1] / time.Duration(reqs[1])
-	sb.MedianCPURatio = median(sb.CPURatios)
+	sb.MedianCPURatio = Median(sb.CPURatios)
 	sb.Low, sb.High = medianInterval(sb.CPURatios)
 	return sb, nil
 }

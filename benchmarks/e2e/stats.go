@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-func median(xs []float64) float64 {
+// Median returns the median of xs, or 0 for none; xs is not changed.
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -49,7 +50,7 @@ func medianInterval(xs []float64) (low, high float64) {
 		for j := range sample {
 			sample[j] = xs[rng.IntN(len(xs))]
 		}
-		meds[i] = median(sample)
+		meds[i] = Median(sample)
 	}
 	slices.Sort(meds)
 	return meds[resamples*25/1000], meds[resamples*975/1000-1]

@@ -153,7 +153,7 @@ func writeE2E(p func(string, ...any), e e2e.Result) {
 				100*sb.MedianCPURatio, 100*sb.Low, 100*sb.High)
 		}
 		p("| %s | %.0f | %.0f | **%.1f%%** (%.1f–%.1f) | %s | %s | %s / %s | %s / %s |\n", name,
-			median(c.Bare.Throughput), median(c.Ours.Throughput), 100*c.MedianRatio, 100*c.Low, 100*c.High, cpu, side,
+			e2e.Median(c.Bare.Throughput), e2e.Median(c.Ours.Throughput), 100*c.MedianRatio, 100*c.Low, 100*c.High, cpu, side,
 			dur(c.Bare.P50), dur(c.Bare.P99), dur(c.Ours.P50), dur(c.Ours.P99))
 	}
 	p("\nServer CPU per request is the server process's CPU time (every thread, from /proc) over the rounds of one side, divided by the requests it served; in parentheses, bare's over ours. On a machine where system calls dominate a request's cost, as on small VMs, both it and throughput move by several percent from one round to the next; the control row, one server against itself, shows how far.\n")

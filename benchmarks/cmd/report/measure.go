@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"slices"
-	"sort"
 	"sync"
 	"testing"
 
@@ -109,21 +107,9 @@ func benchAll(ctx context.Context, section string, setups []benchmarks.Setup, co
 		}
 	}
 	for i := range figs {
-		figs[i].NsOp = median(figs[i].NsPerOp)
+		figs[i].NsOp = e2e.Median(figs[i].NsPerOp)
 	}
 	return figs, nil
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // find returns the figure of group and name, or nil.
