@@ -3,6 +3,7 @@ package core_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 
@@ -60,6 +61,19 @@ func ExampleResolver_ResolveBytes() {
 	r := res.ResolveBytes(core.ParsePeerBytes([]byte("127.0.0.1:40000")), lines)
 	fmt.Println(r.Addr, r.Reason)
 	// Output: 203.0.113.7 header
+}
+
+// ResolveRemoteAddr takes net/http's Request.RemoteAddr as it is, as the
+// net/http, gin and echo adapters do.
+func ExampleResolver_ResolveRemoteAddr() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"loopback", "10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "127.0.0.1:40000"
+	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.2")
+
+	r := res.ResolveRemoteAddr(req.RemoteAddr, req.Header[res.HeaderKey()])
+	fmt.Println(r.Addr, r.Reason, r.Hop)
+	// Output: 203.0.113.7 header 2
 }
 
 // Refresh the Cloudflare ranges from the list Cloudflare publishes, here

@@ -107,6 +107,9 @@ func FuzzResolve(f *testing.F) {
 		if again := r.ResolveBytes(ParsePeerBytes([]byte(peerText)), b); again != got {
 			t.Fatalf("ResolveBytes = %+v, ResolveValues = %+v", again, got)
 		}
+		if again := r.ResolveRemoteAddr(peerText, lines); again != got {
+			t.Fatalf("ResolveRemoteAddr = %+v, ResolveValues = %+v", again, got)
+		}
 		if ex := r.ExplainValues(peer, lines); ex.Result != got || len(ex.Steps) == 0 {
 			t.Fatalf("Explain = %+v, Resolve = %+v", ex.Result, got)
 		}

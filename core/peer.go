@@ -3,8 +3,6 @@ package core
 import (
 	"net"
 	"net/netip"
-
-	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
 
 // Peer is the socket peer of a request: an IP endpoint, a Unix socket, or
@@ -61,10 +59,8 @@ func parsePeer[T text](s T) Peer {
 	}
 	// "ip:port", the form net/http always uses for TCP, without the
 	// general parser.
-	if ip, n, ok := ipaddr.ScanIPv4(s); ok && ip != 0 && n < len(s) && s[n] == ':' {
-		if port, ok := parsePort(s[n+1:]); ok {
-			return Peer{addr: ipaddr.From4(ip), port: port, kind: peerIP}
-		}
+	if p, ok := scanPeer4(view(s)); ok {
+		return p
 	}
 	h, ok := parseHop(s)
 	if !ok {

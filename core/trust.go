@@ -83,6 +83,16 @@ const smallSet = 8
 
 type prefix4 struct{ base, mask uint32 }
 
+// inPrefixes4 reports whether x is in one of ps.
+func inPrefixes4(ps []prefix4, x uint32) bool {
+	for _, p := range ps {
+		if x&p.mask == p.base {
+			return true
+		}
+	}
+	return false
+}
+
 type prefix6 struct{ hi, lo, maskHi, maskLo uint64 }
 
 // seal finishes construction: it builds the flat copy of a small set. A
@@ -261,13 +271,7 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 	}
 	if a.Is4() {
 		b := a.As4()
-		x := binary.BigEndian.Uint32(b[:])
-		for _, p := range s.v4 {
-			if x&p.mask == p.base {
-				return true
-			}
-		}
-		return false
+		return inPrefixes4(s.v4, binary.BigEndian.Uint32(b[:]))
 	}
 	b := a.As16()
 	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
@@ -290,12 +294,7 @@ func (s *TrustSet) contains4(x uint32) bool {
 		}
 		return s.table.Contains(ipaddr.From4(x))
 	}
-	for _, p := range s.v4 {
-		if x&p.mask == p.base {
-			return true
-		}
-	}
-	return false
+	return inPrefixes4(s.v4, x)
 }
 
 // Lookup returns the most specific prefix containing a and the config entry

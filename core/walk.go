@@ -139,44 +139,14 @@ func zeroBytes(x uint64) uint64 {
 	return ^((x&low7 + low7) | x | low7)
 }
 
-// shortXFF decides the commonest request of all: one short (at most
-// maxLen bytes) X-Forwarded-For line of plain IPv4 hops, in rightmost-untrusted mode. It
-// reads the line once, left to right, keeping the hops in a small array,
-// and then checks them from the right: a short line costs less to read
-// forwards than to search backwards for each comma. Any other line, or
-// anything unusual in this one (an empty element, a port, IPv6, junk),
-// gives ok == false and is left to walk, which decides it by the same
-// rules.
-func shortXFF[T text](set *TrustSet, line T) (h hop, n int, reason Reason, ok bool) {
-	// Reading forwards costs every hop of the line, where walk reads only
-	// the ones it inspects: past the usual one to three proxies, walk is
-	// cheaper, and a request's cost stays tied to the hops inspected. 48
-	// bytes hold at most six hops ("1.1.1.1," is eight).
-	const maxLen, maxHops = 48, 6
-	if len(line) > maxLen {
+// shortXFF decides the commonest request of all, one short X-Forwarded-For
+// line of plain IPv4 hops in rightmost-untrusted mode, for a trust set the
+// fast path does not hold (see resolver_fast.go). ok == false leaves the
+// line to walk, which decides it by the same rules.
+func shortXFF(set *TrustSet, line string) (h hop, n int, reason Reason, ok bool) {
+	ips, k, ok := scanShortXFF(line)
+	if !ok {
 		return hop{}, 0, 0, false
-	}
-	var ips [maxHops]uint32
-	k := 0
-	for i := 0; ; {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-			i++
-		}
-		ip, end, v4 := ipaddr.ScanIPv4(line[i:])
-		if !v4 || ip == 0 || k == maxHops {
-			return hop{}, 0, 0, false
-		}
-		ips[k] = ip
-		k++
-		for i += end; i < len(line) && (line[i] == ' ' || line[i] == '\t'); i++ {
-		}
-		if i == len(line) {
-			break
-		}
-		if line[i] != ',' {
-			return hop{}, 0, 0, false
-		}
-		i++
 	}
 	for j := k - 1; j >= 0; j-- {
 		if !set.contains4(ips[j]) {

@@ -68,7 +68,7 @@ func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
 	if key != "" {
 		lines = r.Header[key]
 	}
-	return res.ResolveValues(core.ParsePeer(r.RemoteAddr), lines)
+	return res.ResolveRemoteAddr(r.RemoteAddr, lines)
 }
 
 // Configure makes e answer every request's client IP with res: it sets

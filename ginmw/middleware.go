@@ -57,7 +57,7 @@ func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
 	if key != "" {
 		lines = r.Header[key]
 	}
-	return res.ResolveValues(core.ParsePeer(r.RemoteAddr), lines)
+	return res.ResolveRemoteAddr(r.RemoteAddr, lines)
 }
 
 func reject(c *gin.Context, status int) {

@@ -25,7 +25,7 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 			if key != "" {
 				lines = r.Header[key]
 			}
-			ctx := &resultContext{Context: r.Context(), res: res.ResolveValues(core.ParsePeer(r.RemoteAddr), lines)}
+			ctx := &resultContext{Context: r.Context(), res: res.ResolveRemoteAddr(r.RemoteAddr, lines)}
 			if o.rejectBroken && ctx.res.Reason == core.Broken {
 				http.Error(w, "client address could not be verified: "+ctx.res.Reason.String(), o.status)
 				return
