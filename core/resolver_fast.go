@@ -20,15 +20,15 @@ import (
 // requests a server makes system calls, and on virtual machines like the
 // ones we measure on these leave the next request's code and data cold,
 // down to the address translations: every further page of memory that a
-// request touches costs it a page-table walk, about 50 ns there (see
-// the README's Performance section), far more than the decision's instructions. The
-// general path runs through generic code, reaches the trusted prefixes
-// behind two pointers, and spreads over half a dozen pages of code. This
-// one is plain code in this file, which the linker lays out in file
-// order, between ResolveValues and Result.String; and it reads the
-// prefixes from the Resolver's first cache line. Measured in the same
-// server binary with it turned off and on, it saves 0.5-1% of a request's
-// CPU in each adapter.
+// request touches costs it a page-table walk, about 50 ns there (see the
+// README's Performance section), far more than the decision's
+// instructions. The general path runs through generic code, reaches the
+// trusted prefixes behind two pointers, and spreads over half a dozen
+// pages of code. This one is plain code in this file, which the linker
+// lays out in file order, between ResolveValues and Result.String; and it
+// reads the prefixes from the Resolver's first cache line. Measured in the
+// same server binary with it turned off and on, it saves 0.5-1% of a
+// request's CPU in each adapter.
 
 // fastPrefixes is how many IPv4 prefixes the fast path keeps: with the
 // flag and the count they fill 36 bytes of the Resolver's first cache
