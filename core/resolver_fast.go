@@ -62,13 +62,12 @@ func newFastPath(r *Resolver) fastPath {
 // adapters over net/http, whose Request.RemoteAddr is "ip:port": the
 // common IPv4 peer is read here, beside the fast path, instead of in
 // ParsePeer's general code.
-func (r *Resolver) ResolveRemoteAddr(remoteAddr string, lines []string) (res Result) {
-	if r.fast.on {
-		if p, ok := scanPeer4(remoteAddr); ok && r.resolveFast(p, firstLine(lines), len(lines), &res) {
-			return res
-		}
+func (r *Resolver) ResolveRemoteAddr(remoteAddr string, lines []string) Result {
+	p, ok := scanPeer4(remoteAddr)
+	if !ok {
+		p = ParsePeer(remoteAddr)
 	}
-	return r.ResolveValues(ParsePeer(remoteAddr), lines)
+	return r.ResolveValues(p, lines)
 }
 
 // tryFast is resolveFast for the lines of a header, as the Resolve
