@@ -67,12 +67,7 @@ func FuzzResolve(f *testing.F) {
 	f.Add(uint8(0), "[::ffff:10.0.0.2]:1", "::ffff:10.0.0.3, fe80::1%eth0")
 	f.Add(uint8(7), "173.245.48.1:443", "203.0.113.7, 10.0.0.2, 104.16.0.9")
 	f.Fuzz(func(t *testing.T, which uint8, peerText, header string) {
-		r := MustNew(fuzzConfigs[int(which)%len(fuzzConfigs)])
-		var lines []string
-		if header != "" {
-			lines = strings.Split(header, "\n")
-		}
-		peer := ParsePeer(peerText)
+		r, peer, lines := fuzzRequest(fuzzConfigs, which, peerText, header)
 		got := r.ResolveValues(peer, lines)
 
 		want := refResolve(r, peer, lines)
@@ -195,4 +190,16 @@ func normalConfig(c Config) Config {
 		c.TrustedProxies = nil
 	}
 	return c
+}
+
+// fuzzRequest decodes a fuzz input the way the resolver fuzz targets
+// share: which picks one of configs, the header's lines are split at
+// "\n" (an empty header is no line at all), and peerText is parsed as a
+// net/http RemoteAddr would be.
+func fuzzRequest(configs []Config, which uint8, peerText, header string) (*Resolver, Peer, []string) {
+	var lines []string
+	if header != "" {
+		lines = strings.Split(header, "\n")
+	}
+	return MustNew(configs[int(which)%len(configs)]), ParsePeer(peerText), lines
 }

@@ -120,12 +120,7 @@ func FuzzFastPath(f *testing.F) {
 	f.Add(uint8(0), "127.0.0.1:65536", "1.2.3.4")
 	f.Add(uint8(0), "127.0.0.1", "1.2.3.4,5.6.7.8,9.10.11.12,13.14.15.16,17.18.19.20")
 	f.Fuzz(func(t *testing.T, which uint8, peerText, header string) {
-		r := MustNew(fastConfigs[int(which)%len(fastConfigs)])
-		var lines []string
-		if header != "" {
-			lines = strings.Split(header, "\n")
-		}
-		peer := ParsePeer(peerText)
+		r, peer, lines := fuzzRequest(fastConfigs, which, peerText, header)
 		var want Result
 		chosen, n, reason := resolve(r, peer, lines, nil)
 		r.fill(&want, peer, chosen, n, reason)
