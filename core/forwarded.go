@@ -18,15 +18,22 @@ package core
 // is rejected without being copied anywhere.
 const maxNode = 128
 
-// quotesClosed reports whether every quoted string in the line is
-// terminated. Quoting is defined left to right, so this is the one part of
-// a Forwarded line that cannot be read from the right: a quote opened by a
-// client swallows the rest of the line, the proxies' elements included.
+// scanQuotes reads a line's quoting left to right, the only direction
+// RFC 7239 defines it in, and reports whether every quoted string is
+// terminated. This is the one part of a Forwarded line that cannot be
+// read from the right: a quote opened by a client swallows the rest of
+// the line, the proxies' elements included.
+//
+// It also returns lo, the index just after the last backslash that stands
+// outside a quoted string, or 0. Such a backslash escapes nothing, but
+// read from the right it looks like the escape of the quote after it, so
+// the walk must not pair quotes across it (see prevForwardedElement).
+// Nothing valid contains one, so whatever element holds it is malformed.
 //
 // Lines without a quote, nearly all of them, are recognised eight bytes at
 // a time, so the left-to-right pass costs an eighth of a walk's per-byte
-// price.
-func quotesClosed[T text](s T) bool {
+// price; in them a backslash pairs nothing, and lo stays 0.
+func scanQuotes[T text](s T) (lo int, closed bool) {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		if zeroBytes(load8(s, i)^0x2222222222222222) != 0 {
@@ -35,27 +42,42 @@ func quotesClosed[T text](s T) bool {
 	}
 	for ; i < len(s) && s[i] != '"'; i++ {
 	}
+	if i == len(s) {
+		return 0, true
+	}
+	for j := i - 1; j >= 0; j-- {
+		if s[j] == '\\' {
+			lo = j + 1
+			break
+		}
+	}
 	in := false
 	for ; i < len(s); i++ {
 		switch c := s[i]; {
 		case !in:
 			in = c == '"'
+			if c == '\\' {
+				lo = i + 1
+			}
 		case c == '\\':
 			i++ // quoted-pair: the next byte is literal
 		case c == '"':
 			in = false
 		}
 	}
-	return !in
+	return lo, !in
 }
 
 // prevForwardedElement returns the start of the element that ends at end:
 // the index after the nearest comma to its left that is outside a quoted
-// string, or 0. The line's quotes must be closed (quotesClosed); if a quote
-// still finds no partner, the element runs to the start of the line, and
-// its strict parse rejects it.
-func prevForwardedElement[T text](s T, end int) int {
-	for i := end - 1; i >= 0; i-- {
+// string. The line's quotes must be closed, and lo is from scanQuotes.
+// Right of lo, every quote pairs as it does read from the left. An
+// element that reaches back to lo holds the backslash before it, and
+// starts there, so its strict parse rejects it; with lo == 0 it starts at
+// 0. If a quote still finds no partner, the element runs back the same
+// way.
+func prevForwardedElement[T text](s T, end, lo int) int {
+	for i := end - 1; i >= lo; i-- {
 		switch s[i] {
 		case ',':
 			return i + 1
@@ -63,24 +85,25 @@ func prevForwardedElement[T text](s T, end int) int {
 			// This quote closes a string; find the one that opens it, the
 			// nearest '"' to the left not escaped by a backslash.
 			j := i - 1
-			for ; j >= 0; j-- {
-				if s[j] == '"' && backslashesBefore(s, j)%2 == 0 {
+			for ; j >= lo; j-- {
+				if s[j] == '"' && backslashesBefore(s, j, lo)%2 == 0 {
 					break
 				}
 			}
-			if j < 0 {
-				return 0
+			if j < lo {
+				return max(lo-1, 0)
 			}
 			i = j
 		}
 	}
-	return 0
+	return max(lo-1, 0)
 }
 
-// backslashesBefore counts the backslashes immediately to the left of s[i].
-func backslashesBefore[T text](s T, i int) int {
+// backslashesBefore counts the backslashes immediately to the left of
+// s[i], down to s[lo].
+func backslashesBefore[T text](s T, i, lo int) int {
 	n := 0
-	for i--; i >= 0 && s[i] == '\\'; i-- {
+	for i--; i >= lo && s[i] == '\\'; i-- {
 		n++
 	}
 	return n

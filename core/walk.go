@@ -16,7 +16,7 @@ import (
 // a client cannot choose the answer. It also means the cost is the number
 // of hops inspected, however long a header the client sent. (Forwarded
 // lines are also checked once for a quote left open, eight bytes at a
-// time; see quotesClosed.)
+// time; see scanQuotes.)
 //
 // All lines are read as one list, last line first: a client can send a line
 // of its own, and a proxy may append a new line rather than extend one.
@@ -27,18 +27,22 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 	n := 0 // non-empty hops seen
 	for li := len(lines) - 1; li >= 0; li-- {
 		line := lines[li]
-		if r.kind == kindForwarded && !quotesClosed(line) {
-			// A quoted string left open runs to the end of the line, so
-			// the line's last element is malformed, whatever it seems to
-			// say when read from the right.
-			n++
-			traceHop(tr, n, line, netip.Addr{}, stepUnclosedQuote)
-			return brokenAt(last, lastN, tr)
+		lo := 0 // Forwarded: where reading quotes from the right must stop
+		if r.kind == kindForwarded {
+			var closed bool
+			if lo, closed = scanQuotes(line); !closed {
+				// A quoted string left open runs to the end of the line,
+				// so the line's last element is malformed, whatever it
+				// seems to say when read from the right.
+				n++
+				traceHop(tr, n, line, netip.Addr{}, stepUnclosedQuote)
+				return brokenAt(last, lastN, tr)
+			}
 		}
 		for end := len(line); end >= 0; {
 			var start int
 			if r.kind == kindForwarded {
-				start = prevForwardedElement(line, end)
+				start = prevForwardedElement(line, end, lo)
 			} else {
 				start = prevComma(line[:end])
 			}
