@@ -70,12 +70,12 @@ func scanQuotes[T text](s T) (lo int, closed bool) {
 
 // prevForwardedElement returns the start of the element that ends at end:
 // the index after the nearest comma to its left that is outside a quoted
-// string. The line's quotes must be closed, and lo is from scanQuotes.
-// Right of lo, every quote pairs as it does read from the left. An
-// element that reaches back to lo holds the backslash before it, and
-// starts there, so its strict parse rejects it; with lo == 0 it starts at
-// 0. If a quote still finds no partner, the element runs back the same
-// way.
+// string, or 0. The line's quotes must be closed, and lo is from
+// scanQuotes. Right of lo, every quote pairs as it does read from the
+// left. An element that reaches back to lo holds the stray backslash
+// before it, so its strict parse rejects it; its start is found reading
+// from the left (startBefore), which costs no more than scanQuotes did.
+// If a quote still finds no partner, the element runs back the same way.
 func prevForwardedElement[T text](s T, end, lo int) int {
 	for i := end - 1; i >= lo; i-- {
 		switch s[i] {
@@ -91,12 +91,30 @@ func prevForwardedElement[T text](s T, end, lo int) int {
 				}
 			}
 			if j < lo {
-				return max(lo-1, 0)
+				return startBefore(s, lo)
 			}
 			i = j
 		}
 	}
-	return max(lo-1, 0)
+	return startBefore(s, lo)
+}
+
+// startBefore returns the start of the element that holds s[at-1], read
+// from the left: the index after the last comma outside a quoted string
+// in s[:at], or 0.
+func startBefore[T text](s T, at int) int {
+	start, in := 0, false
+	for i := 0; i < at; i++ {
+		switch c := s[i]; {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case !in && c == ',':
+			start = i + 1
+		}
+	}
+	return start
 }
 
 // backslashesBefore counts the backslashes immediately to the left of
