@@ -3,6 +3,7 @@ package nethttpmw
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
@@ -13,6 +14,9 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.remoteAddr {
+		rewritten.Store(true)
 	}
 	key := res.HeaderKey()
 	return func(next http.Handler) http.Handler {
@@ -25,7 +29,14 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 			if key != "" {
 				lines = r.Header[key]
 			}
-			ctx := &resultContext{Context: r.Context(), res: res.ResolveRemoteAddr(r.RemoteAddr, lines)}
+			ctx := &resultContext{Context: r.Context()}
+			if prev, ok := earlier(ctx.Context); ok {
+				// Installed twice: resolve from the socket peer as the
+				// first one saw it, not from the RemoteAddr it rewrote.
+				ctx.res = res.ResolveValues(prev.res.Peer, lines)
+			} else {
+				ctx.res = res.ResolveRemoteAddr(r.RemoteAddr, lines)
+			}
 			if o.rejectBroken && ctx.res.Reason == core.Broken {
 				http.Error(w, "client address could not be verified: "+ctx.res.Reason.String(), o.status)
 				return
@@ -37,6 +48,21 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// rewritten is set once a middleware of this package has been built
+// WithRemoteAddr. Until then no request's RemoteAddr can be one of our
+// answers, and the lookup for an earlier Result is skipped.
+var rewritten atomic.Bool
+
+// earlier returns the Result a middleware of this package already put in
+// ctx, when one may have rewritten RemoteAddr since.
+func earlier(ctx context.Context) (*resultContext, bool) {
+	if !rewritten.Load() {
+		return nil, false
+	}
+	prev, ok := ctx.Value(resultKey{}).(*resultContext)
+	return prev, ok
 }
 
 // resultContext carries the Result. It is one allocation where

@@ -49,6 +49,30 @@ func TestWithRemoteAddr(t *testing.T) {
 	}
 }
 
+// TestInstalledTwice: a second middleware resolves from the socket peer,
+// not from the RemoteAddr the first one rewrote, so the Result is the one
+// a single middleware gives, Peer and Hop included.
+func TestInstalledTwice(t *testing.T) {
+	once := New(xff, WithRemoteAddr())
+	twice := func(h http.Handler) http.Handler { return once(once(h)) }
+	for _, line := range []string{"1.2.3.4, 10.0.0.1", "10.0.0.7, 10.0.0.1", "1.2.3.4, junk, 10.0.0.1"} {
+		_, r1 := serve(t, once, "10.0.0.2:443", line)
+		_, r2 := serve(t, twice, "10.0.0.2:443", line)
+		want, _ := FromRequest(r1)
+		got, _ := FromRequest(r2)
+		if got != want || r2.RemoteAddr != r1.RemoteAddr {
+			t.Errorf("%q: installed twice %+v (%s), once %+v (%s)", line, got, r2.RemoteAddr, want, r1.RemoteAddr)
+		}
+	}
+	// An inner middleware with another Resolver starts from the same
+	// socket peer: 10.0.0.2 is not trusted by a loopback-only Resolver.
+	inner := New(core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}))
+	_, r := serve(t, func(h http.Handler) http.Handler { return once(inner(h)) }, "10.0.0.2:443", "1.2.3.4, 10.0.0.1")
+	if got, _ := FromRequest(r); got.Reason != core.PeerUntrusted || got.String() != "10.0.0.2" {
+		t.Errorf("inner Resolver: %+v", got)
+	}
+}
+
 func TestWithRejectBroken(t *testing.T) {
 	w, r := serve(t, New(xff, WithRejectBroken(0)), "10.0.0.2:443", "1.1.1.1, junk")
 	if w.Code != http.StatusBadRequest || r != nil {

@@ -31,7 +31,10 @@ func WithRejectBroken(status int) Option {
 // middleware) agrees with the Result. The port is the one the answer came
 // with: the peer's, or the one written in the header hop, or 0 when the
 // hop had none. Without a client address (an untrusted Unix-socket peer)
-// RemoteAddr is left alone. It costs one string per request.
+// RemoteAddr is left alone. It costs one string per request. A second
+// middleware of this package on the same request (installed twice, or
+// with another Resolver) resolves from the socket peer the first one saw,
+// not from the rewritten RemoteAddr.
 func WithRemoteAddr() Option {
 	return func(o *options) { o.remoteAddr = true }
 }
