@@ -24,8 +24,17 @@
 //	e := echo.New()
 //	echomw.Configure(e, res)
 //
-// Configure sets e.IPExtractor and installs the middleware with e.Pre.
-// The extractor only sees the *http.Request, so it resolves again on each
-// c.RealIP() call (the resolver does not allocate; the returned string
-// does); handlers that want the reason or the port read FromContext.
+// Configure sets e.IPExtractor; with WithRejectBroken it also installs,
+// with e.Pre, a middleware that refuses broken requests. The extractor
+// only sees the *http.Request, so it resolves again on each c.RealIP()
+// call (the resolver does not allocate; the returned string does);
+// handlers that want the reason or the port read FromContext.
+//
+// Because Configure's answers are worked out when asked, they follow the
+// request as it is then. A middleware that rewrites the configured header
+// first changes them: echo's Proxy sets X-Real-Ip on the request to
+// c.RealIP(), so with X-Real-IP configured, a request that was broken
+// reads afterwards as header, with the same address. Where the first
+// answer must stand, install New as well, with e.Pre: FromContext and
+// ClientIP then return the Result it stored as the request arrived.
 package echomw
