@@ -264,6 +264,16 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 		t.Fatalf("Read error = %v", err)
 	}
 	expectClosed(t, stranger2)
+
+	// "PROXY" with no space is a malformed version 1 header, by the
+	// specification's detection rule, not application data.
+	stranger3 := dialFrom(t, l, strangerAddr)
+	io.WriteString(stranger3, "PROXY\r\nGET / HTTP/1.1\r\n")
+	c3 := acceptOne(t, l)
+	if _, err := c3.Read(make([]byte, 10)); !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+		t.Fatalf("Read error = %v", err)
+	}
+	expectClosed(t, stranger3)
 }
 
 func TestUntrustedPeerWithoutHeaderIsServed(t *testing.T) {

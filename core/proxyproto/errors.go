@@ -111,6 +111,7 @@ var (
 
 	errNoSig = newError(KindNoHeader, "input does not start with a version 1 or version 2 signature")
 
+	errV1Space        = newError(KindMalformed, `version 1 line does not have one space after "PROXY"`)
 	errV1BareLF       = newError(KindMalformed, "version 1 line ends in a bare LF, not CRLF")
 	errV1CR           = newError(KindMalformed, "CR inside a version 1 line")
 	errV1Proto        = newError(KindMalformed, `version 1 protocol is not "TCP4", "TCP6" or "UNKNOWN" followed by one space`)

@@ -8,8 +8,13 @@ import (
 )
 
 const (
-	// v1Sig starts every version 1 header: the word and its one space.
-	v1Sig = "PROXY "
+	// v1Word marks a version 1 header: the specification's detection
+	// rule parses any input that starts with it as version 1, so
+	// "PROXY\r\n" is a malformed header, not application data.
+	v1Word = "PROXY"
+	// v1Sig starts every valid version 1 header: the word and its one
+	// space.
+	v1Sig = v1Word + " "
 	// v1MaxLen is the longest version 1 line, CRLF included.
 	v1MaxLen = 107
 	// v2Sig starts every version 2 header. Its NUL, CRs and LFs make it
@@ -45,7 +50,7 @@ var (
 //     exists); for version 2, as each fixed byte, the length, and each TLV
 //     header (and SSL sub-TLV header) arrives. The checksum can only be
 //     judged on the whole header.
-//   - ErrNoHeader: b does not start with "PROXY " or the version 2
+//   - ErrNoHeader: b does not start with "PROXY" or the version 2
 //     signature; decided at the first byte that differs.
 //   - ErrMalformed, ErrUnsupported, ErrTooLong, ErrChecksum: b starts with
 //     a signature but is not a valid header. Drop the connection.
@@ -57,7 +62,9 @@ var (
 // # Version 1
 //
 // A line "PROXY <proto> <src> <dst> <sport> <dport>\r\n" of at most 107
-// bytes, CRLF included, with single spaces. <proto> is TCP4 or TCP6, or
+// bytes, CRLF included, with single spaces. Input that starts with
+// "PROXY" is a version 1 header, as the specification's detection rule
+// says, so "PROXY" followed by anything but a space is malformed. <proto> is TCP4 or TCP6, or
 // UNKNOWN, which may be followed by a space and anything up to the CRLF
 // (ignored; the Header has Family FamilyUnspec and no addresses).
 //

@@ -43,8 +43,10 @@ var v1Cases = []parseCase{
 
 	{name: "no signature: HTTP", in: "GET / HTTP/1.1\r\n", err: ErrNoHeader},
 	{name: "no signature: lowercase", in: "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n", err: ErrNoHeader},
-	{name: "no signature: no space", in: "PROXYTCP4 1.2.3.4 5.6.7.8 1 2\r\n", err: ErrNoHeader},
-	{name: "no signature: tab", in: "PROXY\tTCP4", err: ErrNoHeader},
+	{name: "PROXY without its space", in: "PROXYTCP4 1.2.3.4 5.6.7.8 1 2\r\n", err: ErrMalformed},
+	{name: "PROXY and a tab", in: "PROXY\tTCP4", err: ErrMalformed},
+	{name: "PROXY and CRLF", in: "PROXY\r\n", err: ErrMalformed},
+	{name: "incomplete: PROXY", in: "PROXY", err: ErrIncomplete},
 	{name: "no signature: first byte", in: "\x16\x03\x01\x02\x00", err: ErrNoHeader},
 
 	{name: "bare LF", in: "PROXY TCP4 1.2.3.4 5.6.7.8 80 443\n", err: ErrMalformed},

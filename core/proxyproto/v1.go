@@ -8,8 +8,14 @@ import (
 )
 
 func parseV1(b []byte, h *Header) (int, *Error) {
-	if !hasPrefixOf(b, v1Sig) {
+	if !hasPrefixOf(b, v1Word) {
 		return 0, errNoSig
+	}
+	if len(b) <= len(v1Word) {
+		return 0, errShort
+	}
+	if b[len(v1Word)] != ' ' {
+		return 0, errV1Space
 	}
 	if len(b) <= len(v1Sig) {
 		return 0, errShort
