@@ -226,6 +226,7 @@ func (h Header) SSL() (SSLInfo, bool) {
 		Client: SSLClient(v[0]),
 		Verify: uint32(v[1])<<24 | uint32(v[2])<<16 | uint32(v[3])<<8 | uint32(v[4]),
 	}
+	var seen uint8 // bit i: a sub-TLV of type SSLSubVersion+i was read
 	eachTLV(v[sslFixedLen:], func(t TLVType, val string) bool {
 		var f *string
 		switch t {
@@ -242,7 +243,10 @@ func (h Header) SSL() (SSLInfo, bool) {
 		default:
 			return true
 		}
-		if *f == "" {
+		// The first of each type counts, even when it is empty: a later
+		// one must not fill it in.
+		if bit := uint8(1) << (t - SSLSubVersion); seen&bit == 0 {
+			seen |= bit
 			*f = val
 		}
 		return true

@@ -133,6 +133,15 @@ func TestTLVAccessorsAbsentOrMalformed(t *testing.T) {
 	}
 }
 
+// TestSSLFirstSubTLVEvenEmpty: the first sub-TLV of a type is the value,
+// even when it is empty; a later one does not fill it in.
+func TestSSLFirstSubTLVEvenEmpty(t *testing.T) {
+	h := mustParse(t, v2(0x21, 0x00, tlv(TLVSSL, ssl(0x01, 0, tlv(SSLSubCN, ""), tlv(SSLSubCN, "x"), tlv(SSLSubVersion, "TLSv1.3")))))
+	if s, ok := h.SSL(); !ok || s.CN != "" || s.Version != "TLSv1.3" {
+		t.Errorf("SSL() = %+v, %v; want an empty CN, the first one sent", s, ok)
+	}
+}
+
 func TestSSLCertVerified(t *testing.T) {
 	for _, c := range []struct {
 		client SSLClient
