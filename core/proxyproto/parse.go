@@ -62,11 +62,12 @@ var (
 // # Version 1
 //
 // A line "PROXY <proto> <src> <dst> <sport> <dport>\r\n" of at most 107
-// bytes, CRLF included, with single spaces. Input that starts with
-// "PROXY" is a version 1 header, as the specification's detection rule
-// says, so "PROXY" followed by anything but a space is malformed. <proto> is TCP4 or TCP6, or
+// bytes, CRLF included, with single spaces. <proto> is TCP4 or TCP6, or
 // UNKNOWN, which may be followed by a space and anything up to the CRLF
-// (ignored; the Header has Family FamilyUnspec and no addresses).
+// (ignored; the Header has Family FamilyUnspec and no addresses). Input
+// that starts with "PROXY" is a version 1 header, as the specification's
+// detection rule says, so "PROXY" followed by anything but a space is
+// malformed.
 //
 //   - TCP4 addresses are dotted quads of decimal numbers 0..255 without
 //     leading zeros ("010.0.0.1" is rejected: some stacks read it as
