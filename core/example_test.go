@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -74,6 +75,17 @@ func ExampleResolver_ResolveRemoteAddr() {
 	r := res.ResolveRemoteAddr(req.RemoteAddr, req.Header[res.HeaderKey()])
 	fmt.Println(r.Addr, r.Reason, r.Hop)
 	// Output: 203.0.113.7 header 2
+}
+
+// ResolveNetAddr takes a connection's net.Addr as it is, as gRPC's peer
+// holds it.
+func ExampleResolver_ResolveNetAddr() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
+	peer := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+
+	r := res.ResolveNetAddr(peer, []string{"198.51.100.4"})
+	fmt.Println(r.Addr, r.Reason, r.Peer)
+	// Output: 198.51.100.4 header 127.0.0.1:40000
 }
 
 // Refresh the Cloudflare ranges from the list Cloudflare publishes, here

@@ -124,7 +124,7 @@ func (r *Resolver) ResolvePeer(peer Peer, h http.Header) (res Result) {
 	if r.kind != kindNone {
 		lines = h[r.header]
 	}
-	if tryFast(r, peer, lines, &res) {
+	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
 		return res
 	}
 	chosen, n, reason := resolve(r, peer, lines, nil)
@@ -136,7 +136,7 @@ func (r *Resolver) ResolvePeer(peer Peer, h http.Header) (res Result) {
 // order they arrived: gRPC metadata values (md[r.MetadataKey()]), or any
 // other source that is not an http.Header.
 func (r *Resolver) ResolveValues(peer Peer, lines []string) (res Result) {
-	if tryFast(r, peer, lines, &res) {
+	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
 		return res
 	}
 	chosen, n, reason := resolve(r, peer, lines, nil)
@@ -148,7 +148,7 @@ func (r *Resolver) ResolveValues(peer Peer, lines []string) (res Result) {
 // fasthttp's PeekAll, without copying them. The slices are only read during
 // the call; the Result holds no reference to them.
 func (r *Resolver) ResolveBytes(peer Peer, lines [][]byte) (res Result) {
-	if tryFast(r, peer, lines, &res) {
+	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
 		return res
 	}
 	chosen, n, reason := resolve(r, peer, lines, nil)

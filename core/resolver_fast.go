@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/binary"
+	"net"
 
 	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
@@ -59,21 +60,61 @@ func newFastPath(r *Resolver) fastPath {
 }
 
 // ResolveRemoteAddr is ResolveValues(ParsePeer(remoteAddr), lines), for
-// adapters over net/http, whose Request.RemoteAddr is "ip:port": the
-// common IPv4 peer is read here, beside the fast path, instead of in
-// ParsePeer's general code.
-func (r *Resolver) ResolveRemoteAddr(remoteAddr string, lines []string) Result {
-	p, ok := scanPeer4(remoteAddr)
-	if !ok {
-		p = ParsePeer(remoteAddr)
+// adapters over net/http, whose Request.RemoteAddr is "ip:port". The
+// common request, an IPv4 peer and a short X-Forwarded-For line, is
+// decided here without passing through ResolveValues: in a running server
+// every further function a request enters is a further cold cache line of
+// code, and most of what resolution costs there.
+func (r *Resolver) ResolveRemoteAddr(remoteAddr string, lines []string) (res Result) {
+	if r.fast.on {
+		if p, ok := scanPeer4(remoteAddr); ok && r.resolveFast(p, firstLine(lines), len(lines), &res) {
+			return res
+		}
 	}
-	return r.ResolveValues(p, lines)
+	p := ParsePeer(remoteAddr)
+	chosen, n, reason := resolve(r, p, lines, nil)
+	r.fill(&res, p, chosen, n, reason)
+	return res
 }
 
-// tryFast is resolveFast for the lines of a header, as the Resolve
-// methods receive them.
-func tryFast[T text](r *Resolver, p Peer, lines []T, res *Result) bool {
-	return r.fast.on && r.resolveFast(p, firstLine(lines), len(lines), res)
+// ResolveNetAddr is ResolveValues(PeerFromNetAddr(peer), lines), for
+// adapters that hold the connection's net.Addr, such as gRPC's peer. Like
+// ResolveRemoteAddr, it decides an IPv4 *net.TCPAddr peer beside the fast
+// path, and leaves every other form to PeerFromNetAddr.
+func (r *Resolver) ResolveNetAddr(peer net.Addr, lines []string) (res Result) {
+	if r.fast.on {
+		if p, ok := tcpPeer4(peer); ok && r.resolveFast(p, firstLine(lines), len(lines), &res) {
+			return res
+		}
+	}
+	p := PeerFromNetAddr(peer)
+	chosen, n, reason := resolve(r, p, lines, nil)
+	r.fill(&res, p, chosen, n, reason)
+	return res
+}
+
+// tcpPeer4 converts a *net.TCPAddr holding an IPv4 address, in either of
+// the forms the net package gives it (4 bytes, or 16 with the v4-mapped
+// prefix), as PeerFromNetAddr would; it reports false for anything else,
+// including 0.0.0.0, which PeerFromNetAddr reads.
+func tcpPeer4(a net.Addr) (Peer, bool) {
+	t, ok := a.(*net.TCPAddr)
+	if !ok || t == nil {
+		return Peer{}, false
+	}
+	ip := t.IP
+	switch {
+	case len(ip) == net.IPv4len:
+	case len(ip) == net.IPv6len && binary.LittleEndian.Uint64(ip[:8]) == 0 && ip[8] == 0 && ip[9] == 0 && ip[10] == 0xff && ip[11] == 0xff:
+		ip = ip[12:]
+	default:
+		return Peer{}, false
+	}
+	v := binary.BigEndian.Uint32(ip)
+	if v == 0 {
+		return Peer{}, false
+	}
+	return Peer{addr: ipaddr.From4(v), port: uint16(t.Port), kind: peerIP}, true
 }
 
 // firstLine returns lines[0] as a string, a view if it is a []byte, or

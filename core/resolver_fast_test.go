@@ -1,12 +1,18 @@
 package core
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
+
+// tryFast is what ResolveValues, ResolveBytes and ResolvePeer try first.
+func tryFast[T text](r *Resolver, p Peer, lines []T, res *Result) bool {
+	return r.fast.on && r.resolveFast(p, firstLine(lines), len(lines), res)
+}
 
 // fastConfigs are configurations the fast path decides (the first
 // fastDecided of them) and ones it must leave to the general path.
@@ -103,6 +109,64 @@ func TestResolveRemoteAddrAllocs(t *testing.T) {
 	}
 }
 
+// netAddrs returns the net.Addr forms a connection from peer can have:
+// a *net.TCPAddr with the address in 4 bytes (IPv4 only) and in 16, and a
+// *net.UDPAddr; for other peers, a *net.UnixAddr.
+func netAddrs(peer Peer) []net.Addr {
+	if !peer.IsIP() {
+		return []net.Addr{&net.UnixAddr{Name: "@", Net: "unix"}}
+	}
+	a, port := peer.Addr(), int(peer.AddrPort().Port())
+	b16 := a.As16()
+	out := []net.Addr{
+		&net.TCPAddr{IP: net.IP(b16[:]), Port: port},
+		&net.UDPAddr{IP: net.IP(b16[:]), Port: port},
+	}
+	if a.Is4() {
+		b4 := a.As4()
+		out = append(out, &net.TCPAddr{IP: net.IP(b4[:]), Port: port})
+	}
+	return out
+}
+
+// TestResolveNetAddr checks ResolveNetAddr against ResolveValues on every
+// form of net.Addr, those the fast path reads and those it leaves to
+// PeerFromNetAddr.
+func TestResolveNetAddr(t *testing.T) {
+	lines := []string{"203.0.113.7, 10.0.0.2"}
+	v4 := net.IPv4(127, 0, 0, 1) // 16 bytes, v4-mapped
+	for _, cfg := range fastConfigs {
+		r := MustNew(cfg)
+		for _, a := range []net.Addr{
+			nil,
+			(*net.TCPAddr)(nil),
+			&net.TCPAddr{IP: v4, Port: 4711},
+			&net.TCPAddr{IP: v4.To4(), Port: 4711},
+			&net.TCPAddr{IP: net.IPv4zero, Port: 1},
+			&net.TCPAddr{IP: net.IPv4zero.To4(), Port: 1},
+			&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 80},
+			&net.TCPAddr{IP: net.ParseIP("::1"), Port: 80},
+			&net.TCPAddr{IP: net.ParseIP("::127.0.0.1"), Port: 80}, // IPv4-compatible, not mapped
+			&net.TCPAddr{IP: net.IP{1, 2, 3}, Port: 80},
+			&net.UDPAddr{IP: v4, Port: 53},
+			&net.UnixAddr{Name: "@", Net: "unix"},
+		} {
+			want := r.ResolveValues(PeerFromNetAddr(a), lines)
+			if got := r.ResolveNetAddr(a, lines); got != want {
+				t.Errorf("%+v, %#v: ResolveNetAddr %+v, ResolveValues %+v", cfg, a, got, want)
+			}
+		}
+	}
+	r := MustNew(fastConfigs[0])
+	if got := r.ResolveNetAddr(&net.TCPAddr{IP: v4, Port: 4711}, lines); got.String() != "203.0.113.7" || got.Hop != 2 || got.Peer.String() != "127.0.0.1:4711" {
+		t.Errorf("ResolveNetAddr: %+v", got)
+	}
+	var a net.Addr = &net.TCPAddr{IP: v4, Port: 4711}
+	if n := testing.AllocsPerRun(100, func() { r.ResolveNetAddr(a, lines) }); n != 0 {
+		t.Errorf("ResolveNetAddr allocates %v times", n)
+	}
+}
+
 // FuzzFastPath holds the fast path to the general one: whatever it
 // decides, the general path decides the same, for string and []byte
 // lines alike, and ResolveRemoteAddr agrees with ResolveValues.
@@ -127,6 +191,15 @@ func FuzzFastPath(f *testing.F) {
 
 		if got := r.ResolveRemoteAddr(peerText, lines); got != want {
 			t.Fatalf("ResolveRemoteAddr %+v, general path %+v", got, want)
+		}
+		for _, a := range netAddrs(peer) {
+			p := PeerFromNetAddr(a)
+			var want Result
+			chosen, n, reason := resolve(r, p, lines, nil)
+			r.fill(&want, p, chosen, n, reason)
+			if got := r.ResolveNetAddr(a, lines); got != want {
+				t.Fatalf("ResolveNetAddr(%#v) %+v, general path %+v", a, got, want)
+			}
 		}
 		var got Result
 		if !tryFast(r, peer, lines, &got) {

@@ -82,15 +82,11 @@ func addrText(a netip.Addr) string {
 }
 
 // textHash hashes a's bits; its top textBits bits choose the slot. The
-// multiply mixes every input bit into the top bits.
+// multiply mixes every input bit into the top bits. An IPv4 address and
+// its v4-mapped form hash alike, which costs nothing: a slot's entry is
+// used only for the very address it holds. It is written to be inlined
+// into addrText, one function call fewer on every request.
 func textHash(a netip.Addr) uint64 {
-	var h uint64
-	if a.Is4() {
-		b := a.As4()
-		h = uint64(binary.BigEndian.Uint32(b[:]))
-	} else {
-		b := a.As16()
-		h = bits.RotateLeft64(binary.BigEndian.Uint64(b[:8]), 29) ^ binary.BigEndian.Uint64(b[8:])
-	}
-	return h * 0x9e3779b97f4a7c15
+	b := a.As16()
+	return (bits.RotateLeft64(binary.BigEndian.Uint64(b[:8]), 29) ^ binary.BigEndian.Uint64(b[8:])) * 0x9e3779b97f4a7c15
 }
