@@ -71,19 +71,25 @@ var brokenMessage = "client address could not be verified: " + core.Broken.Strin
 // the RPC to read the same slice.
 func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Context, error) {
 	p, _ := peer.FromContext(ctx)
-	var sock core.Peer
-	if prev, ok := earlier(ctx); ok {
-		// Installed twice: resolve from the socket peer as the first one
-		// saw it, not from the address WithPeer may have put in its place.
-		sock = prev.res.Peer
-	} else if p != nil {
-		sock = core.PeerFromNetAddr(p.Addr)
-	}
 	var lines []string
 	if key := res.MetadataKey(); key != "" {
 		lines = metadata.ValueFromIncomingContext(ctx, key)
 	}
-	r := res.ResolveValues(sock, lines)
+	var r core.Result
+	var prev *resultContext
+	if peerReplaced.Load() {
+		prev = earlier(ctx)
+	}
+	switch {
+	case prev != nil:
+		// Installed twice: resolve from the socket peer as the first one
+		// saw it, not from the address WithPeer may have put in its place.
+		r = res.ResolveValues(prev.res.Peer, lines)
+	case p != nil:
+		r = res.ResolveNetAddr(p.Addr, lines)
+	default:
+		r = res.ResolveValues(core.Peer{}, lines)
+	}
 	if o.rejectBroken && r.Reason == core.Broken {
 		return nil, status.Error(o.code, brokenMessage)
 	}
@@ -100,13 +106,10 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 }
 
 // earlier returns the Result an interceptor of this package already put
-// in ctx, when one may have replaced the Peer since.
-func earlier(ctx context.Context) (*resultContext, bool) {
-	if !peerReplaced.Load() {
-		return nil, false
-	}
-	prev, ok := ctx.Value(resultKey{}).(*resultContext)
-	return prev, ok
+// in ctx, or nil. It is looked for only once peerReplaced is set.
+func earlier(ctx context.Context) *resultContext {
+	prev, _ := ctx.Value(resultKey{}).(*resultContext)
+	return prev
 }
 
 // resultContext carries the Result. It is one allocation where
@@ -170,6 +173,8 @@ func FromContext(ctx context.Context) (core.Result, bool) {
 // ClientIP returns the verified client address as text, or "" when the
 // interceptors did not run or there is none.
 func ClientIP(ctx context.Context) string {
-	res, _ := FromContext(ctx)
-	return res.String()
+	if c, ok := ctx.Value(resultKey{}).(*resultContext); ok {
+		return c.res.String()
+	}
+	return ""
 }

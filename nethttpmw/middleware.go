@@ -30,7 +30,11 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 				lines = r.Header[key]
 			}
 			ctx := &resultContext{Context: r.Context()}
-			if prev, ok := earlier(ctx.Context); ok {
+			var prev *resultContext
+			if rewritten.Load() {
+				prev = earlier(ctx.Context)
+			}
+			if prev != nil {
 				// Installed twice: resolve from the socket peer as the
 				// first one saw it, not from the RemoteAddr it rewrote.
 				ctx.res = res.ResolveValues(prev.res.Peer, lines)
@@ -56,13 +60,10 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 var rewritten atomic.Bool
 
 // earlier returns the Result a middleware of this package already put in
-// ctx, when one may have rewritten RemoteAddr since.
-func earlier(ctx context.Context) (*resultContext, bool) {
-	if !rewritten.Load() {
-		return nil, false
-	}
-	prev, ok := ctx.Value(resultKey{}).(*resultContext)
-	return prev, ok
+// ctx, or nil. It is looked for only once rewritten is set.
+func earlier(ctx context.Context) *resultContext {
+	prev, _ := ctx.Value(resultKey{}).(*resultContext)
+	return prev
 }
 
 // resultContext carries the Result. It is one allocation where
@@ -97,8 +98,10 @@ func FromRequest(r *http.Request) (core.Result, bool) { return FromContext(r.Con
 // ClientIP returns the verified client address as text, or "" when the
 // middleware did not run or there is none.
 func ClientIP(r *http.Request) string {
-	res, _ := FromRequest(r)
-	return res.String()
+	if c, ok := r.Context().Value(resultKey{}).(*resultContext); ok {
+		return c.res.String()
+	}
+	return ""
 }
 
 // ConnInfo returns what is known about the request's connection: socket
