@@ -71,10 +71,7 @@ func (r *Resolver) ResolveRemoteAddr(remoteAddr string, lines []string) (res Res
 			return res
 		}
 	}
-	p := ParsePeer(remoteAddr)
-	chosen, n, reason := resolve(r, p, lines, nil)
-	r.fill(&res, p, chosen, n, reason)
-	return res
+	return r.ResolveValues(ParsePeer(remoteAddr), lines)
 }
 
 // ResolveNetAddr is ResolveValues(PeerFromNetAddr(peer), lines), for
@@ -87,10 +84,7 @@ func (r *Resolver) ResolveNetAddr(peer net.Addr, lines []string) (res Result) {
 			return res
 		}
 	}
-	p := PeerFromNetAddr(peer)
-	chosen, n, reason := resolve(r, p, lines, nil)
-	r.fill(&res, p, chosen, n, reason)
-	return res
+	return r.ResolveValues(PeerFromNetAddr(peer), lines)
 }
 
 // tcpPeer4 converts a *net.TCPAddr holding an IPv4 address, in either of
