@@ -92,6 +92,7 @@ func (r *Resolver) ResolveNetAddr(peer net.Addr, lines []string) (res Result) {
 // prefix), as PeerFromNetAddr would; it reports false for anything else,
 // including 0.0.0.0, which PeerFromNetAddr reads.
 func tcpPeer4(a net.Addr) (Peer, bool) {
+	const v4InV6Prefix = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff"
 	t, ok := a.(*net.TCPAddr)
 	if !ok || t == nil {
 		return Peer{}, false
@@ -99,7 +100,7 @@ func tcpPeer4(a net.Addr) (Peer, bool) {
 	ip := t.IP
 	switch {
 	case len(ip) == net.IPv4len:
-	case len(ip) == net.IPv6len && binary.LittleEndian.Uint64(ip[:8]) == 0 && ip[8] == 0 && ip[9] == 0 && ip[10] == 0xff && ip[11] == 0xff:
+	case len(ip) == net.IPv6len && string(ip[:12]) == v4InV6Prefix:
 		ip = ip[12:]
 	default:
 		return Peer{}, false
