@@ -146,7 +146,7 @@ func TestResolveNetAddr(t *testing.T) {
 			&net.TCPAddr{IP: net.IPv4zero.To4(), Port: 1},
 			&net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 80},
 			&net.TCPAddr{IP: net.ParseIP("::1"), Port: 80},
-			&net.TCPAddr{IP: net.ParseIP("::127.0.0.1"), Port: 80}, // IPv4-compatible, not mapped
+			&net.TCPAddr{IP: net.ParseIP("::127.0.0.1"), Port: 80},   // IPv4-compatible, not mapped
 			&net.TCPAddr{IP: net.ParseIP("::ff00:7f00:1"), Port: 80}, // one byte short of mapped
 			&net.TCPAddr{IP: net.IP{1, 2, 3}, Port: 80},
 			&net.UDPAddr{IP: v4, Port: 53},
