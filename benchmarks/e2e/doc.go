@@ -40,7 +40,10 @@
 // Options.FloorPairs measures, side by side too, bare against a third
 // server of each framework, its floor (see floor.go): what our adapter
 // does there short of resolving anything, the framework's share of
-// ours's cost.
+// ours's cost. It also measures bare against a fourth, the least
+// resolver (see least.go): the floor plus the least work that decides
+// the harness's request, a lower bound on any client-IP middleware's
+// cost in that framework.
 //
 // One more comparison, Control, runs the fasthttp bare server against
 // itself. It measures nothing but the harness: how far from 100% a ratio

@@ -47,23 +47,26 @@ func TestRun(t *testing.T) {
 		case sb.Pairs != 2 || len(sb.CPURatios) != 2 || sb.MedianCPURatio <= 0 || sb.BareCPUPerRequest <= 0 || sb.OursCPUPerRequest <= 0:
 			t.Errorf("%s side by side: %+v", c.Name, *sb)
 		}
-		switch f := c.Floor; {
-		case c.Name == Control:
-			if f != nil {
-				t.Errorf("control: a floor was measured")
+		for against, f := range map[string]*SideBySide{"floor": c.Floor, "least": c.Least} {
+			switch {
+			case c.Name == Control:
+				if f != nil {
+					t.Errorf("control: %s measured", against)
+				}
+			case f == nil:
+				t.Errorf("%s: no %s measured", c.Name, against)
+			case f.Against != against || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.OursCPUPerRequest <= 0:
+				t.Errorf("%s %s: %+v", c.Name, against, *f)
 			}
-		case f == nil:
-			t.Errorf("%s: no floor measured", c.Name)
-		case f.Against != "floor" || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.OursCPUPerRequest <= 0:
-			t.Errorf("%s floor: %+v", c.Name, *f)
 		}
 		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, Median(c.Bare.Throughput))
 	}
 }
 
-// TestOursChecksTheClient proves the ours servers fail a request whose
-// client is not the expected one, so a comparison cannot run against an
-// adapter that resolved nothing; the bare servers answer it.
+// TestOursChecksTheClient proves the ours and least servers fail a
+// request whose client is not the expected one, so a comparison cannot
+// run against an adapter that resolved nothing; the bare and floor
+// servers answer it.
 func TestOursChecksTheClient(t *testing.T) {
 	s, err := startServers()
 	if err != nil {
@@ -80,7 +83,7 @@ func TestOursChecksTheClient(t *testing.T) {
 			w.(*httpWorker).req = spoofed
 			err = w.do()
 			w.close()
-			if (err != nil) != (v == "ours") {
+			if (err != nil) != resolves(v) {
 				t.Errorf("%s/%s with another client: error %v", fw, v, err)
 			}
 		}
@@ -95,16 +98,19 @@ func TestOursChecksTheClient(t *testing.T) {
 			gw.ctx = metadata.AppendToOutgoingContext(context.Background(), "x-forwarded-for", "198.51.100.1")
 			err = w.do()
 			w.close()
-			if (err != nil) != (v == "ours") {
+			if (err != nil) != resolves(v) {
 				t.Errorf("grpc stream=%v %s with another client: error %v", stream, v, err)
 			}
 		}
 	}
 }
 
-// TestFloorReadsTheRequest proves the floor servers read what the
-// adapters read: a request without the header, or with two lines of it,
-// fails there, so the floor cannot skip the work it stands for.
+// resolves reports whether the servers of variant decide the client.
+func resolves(variant string) bool { return variant == "ours" || variant == "least" }
+
+// TestFloorReadsTheRequest proves the floor and least servers read what
+// the adapters read: a request without the header, or with two lines of
+// it, fails there, so neither can skip the work it stands for.
 func TestFloorReadsTheRequest(t *testing.T) {
 	s, err := startServers()
 	if err != nil {
@@ -117,36 +123,40 @@ func TestFloorReadsTheRequest(t *testing.T) {
 		"two lines": []byte(strings.Replace(string(httpRequest), xff, xff+xff, 1)),
 	}
 	for _, fw := range []string{"nethttp", "gin", "echo", "fasthttp"} {
-		for what, req := range requests {
-			w, err := dialHTTP(s.addrs[fw+"/floor"])
+		for _, v := range []string{"floor", "least"} {
+			for what, req := range requests {
+				w, err := dialHTTP(s.addrs[fw+"/"+v])
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.(*httpWorker).req = req
+				if err := w.do(); err == nil {
+					t.Errorf("%s %s, %s: answered", fw, v, what)
+				}
+				w.close()
+			}
+			w, err := dialHTTP(s.addrs[fw+"/"+v])
 			if err != nil {
 				t.Fatal(err)
 			}
-			w.(*httpWorker).req = req
-			if err := w.do(); err == nil {
-				t.Errorf("%s floor, %s: answered", fw, what)
+			if err := w.do(); err != nil {
+				t.Errorf("%s %s, the benchmark's request: %v", fw, v, err)
 			}
 			w.close()
 		}
-		w, err := dialHTTP(s.addrs[fw+"/floor"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.do(); err != nil {
-			t.Errorf("%s floor, the benchmark's request: %v", fw, err)
-		}
-		w.close()
 	}
 	for _, stream := range []bool{false, true} {
-		w, err := dialGRPC(s.addrs["grpc/floor"], stream)
-		if err != nil {
-			t.Fatal(err)
+		for _, v := range []string{"floor", "least"} {
+			w, err := dialGRPC(s.addrs["grpc/"+v], stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.(*grpcWorker).ctx = context.Background()
+			if err := w.do(); err == nil {
+				t.Errorf("grpc %s stream=%v without metadata: answered", v, stream)
+			}
+			w.close()
 		}
-		w.(*grpcWorker).ctx = context.Background()
-		if err := w.do(); err == nil {
-			t.Errorf("grpc floor stream=%v without metadata: answered", stream)
-		}
-		w.close()
 	}
 }
 

@@ -40,25 +40,42 @@ const floorHeader = "X-Forwarded-For"
 type floorValue struct {
 	peer  bool // the peer's address was there
 	lines int  // lines of the header
+	// least is set on the least resolver's server (see least.go), and
+	// client is then its answer.
+	least  bool
+	client uint32
 }
 
-func (v floorValue) ok() bool { return v.peer && v.lines == 1 }
+func (v floorValue) ok() bool {
+	return v.peer && v.lines == 1 && (!v.least || v.client == wantClient4)
+}
 
-// serveFloor serves fw's floor on ln.
-func serveFloor(fw string, ln net.Listener) (func(), error) {
+// httpFloorValue reads r as the floor of an HTTP framework does, and
+// resolves its client too when least is set.
+func httpFloorValue(r *http.Request, least bool) floorValue {
+	lines := r.Header[floorHeader]
+	v := floorValue{peer: r.RemoteAddr != "", lines: len(lines)}
+	if least {
+		v.least, v.client = true, leastClient(leastIPv4(r.RemoteAddr), lines)
+	}
+	return v
+}
+
+// serveFloor serves fw's floor on ln, or with least its least resolver.
+func serveFloor(fw string, least bool, ln net.Listener) (func(), error) {
 	switch fw {
 	case "nethttp":
-		return serveHTTP(ln, nethttpFloor()), nil
+		return serveHTTP(ln, nethttpFloor(least)), nil
 	case "gin":
-		return serveHTTP(ln, ginFloor()), nil
+		return serveHTTP(ln, ginFloor(least)), nil
 	case "echo":
-		return serveHTTP(ln, echoFloor()), nil
+		return serveHTTP(ln, echoFloor(least)), nil
 	case "fasthttp":
-		srv := &fasthttp.Server{Handler: fasthttpFloor(), Name: "e2e"}
+		srv := &fasthttp.Server{Handler: fasthttpFloor(least), Name: "e2e"}
 		go srv.Serve(ln)
 		return func() { _ = srv.Shutdown() }, nil
 	case "grpc":
-		srv := grpc.NewServer(grpc.UnaryInterceptor(grpcFloorUnary), grpc.StreamInterceptor(grpcFloorStream))
+		srv := grpc.NewServer(grpc.UnaryInterceptor(grpcFloorUnary(least)), grpc.StreamInterceptor(grpcFloorStream(least)))
 		srv.RegisterService(&benchDesc, benchService{check: func(ctx context.Context) bool {
 			v, ok := ctx.Value(floorKey{}).(*floorValue)
 			return ok && v.ok()
@@ -85,7 +102,7 @@ func (c *floorContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-func nethttpFloor() http.Handler {
+func nethttpFloor(least bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		if v, ok := r.Context().Value(floorKey{}).(*floorValue); !ok || !v.ok() {
@@ -94,21 +111,21 @@ func nethttpFloor() http.Handler {
 		w.Write(okBody)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := &floorContext{Context: r.Context(), v: floorValue{peer: r.RemoteAddr != "", lines: len(r.Header[floorHeader])}}
+		ctx := &floorContext{Context: r.Context(), v: httpFloorValue(r, least)}
 		mux.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // ginFloor writes its value into the request's header, as
 // ginmw.Configure does so that gin's own ClientIP agrees.
-func ginFloor() http.Handler {
+func ginFloor(least bool) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	const carrier = "Trustedip Floor"
 	engine.Use(func(c *gin.Context) {
 		r := c.Request
 		text := ""
-		if (floorValue{peer: r.RemoteAddr != "", lines: len(r.Header[floorHeader])}).ok() {
+		if httpFloorValue(r, least).ok() {
 			text = wantClient
 		}
 		r.Header[carrier] = []string{text, "0"}
@@ -123,13 +140,13 @@ func ginFloor() http.Handler {
 	return engine
 }
 
-func echoFloor() http.Handler {
+func echoFloor(least bool) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/", func(c echo.Context) error {
 		code := http.StatusOK
 		r := c.Request()
-		if !(floorValue{peer: r.RemoteAddr != "", lines: len(r.Header[floorHeader])}).ok() {
+		if !httpFloorValue(r, least).ok() {
 			code = http.StatusInternalServerError
 		}
 		return c.Blob(code, "text/plain", okBody)
@@ -154,14 +171,18 @@ func (h *floorHolder) Close() error {
 	return nil
 }
 
-func fasthttpFloor() fasthttp.RequestHandler {
+func fasthttpFloor(least bool) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		h := floorHolders.Get().(*floorHolder)
 		h.ctx = ctx
 		ctx.SetUserValue(floorUserKey, h)
 		hdr := &ctx.Request.Header
 		hdr.DisableNormalizing()
-		h.v = floorValue{peer: ctx.RemoteAddr() != nil, lines: len(hdr.PeekAll(floorHeader))}
+		addr, lines := ctx.RemoteAddr(), hdr.PeekAll(floorHeader)
+		h.v = floorValue{peer: addr != nil, lines: len(lines)}
+		if least {
+			h.v.least, h.v.client = true, leastClient(leastPeer(addr), lines)
+		}
 		hdr.EnableNormalizing()
 		if h, ok := ctx.UserValue(floorUserKey).(*floorHolder); !ok || !h.v.ok() {
 			ctx.SetStatusCode(fasthttp.StatusInternalServerError)
@@ -170,14 +191,20 @@ func fasthttpFloor() fasthttp.RequestHandler {
 	}
 }
 
-func grpcFloorContext(ctx context.Context) context.Context {
+func grpcFloorContext(ctx context.Context, least bool) context.Context {
 	p, _ := peer.FromContext(ctx)
 	lines := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for")
-	return &floorContext{Context: ctx, v: floorValue{peer: p != nil && p.Addr != nil, lines: len(lines)}}
+	v := floorValue{peer: p != nil && p.Addr != nil, lines: len(lines)}
+	if least && v.peer {
+		v.least, v.client = true, leastClient(leastPeer(p.Addr), lines)
+	}
+	return &floorContext{Context: ctx, v: v}
 }
 
-func grpcFloorUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	return handler(grpcFloorContext(ctx), req)
+func grpcFloorUnary(least bool) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		return handler(grpcFloorContext(ctx, least), req)
+	}
 }
 
 type floorStream struct {
@@ -187,6 +214,8 @@ type floorStream struct {
 
 func (s *floorStream) Context() context.Context { return s.ctx }
 
-func grpcFloorStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	return handler(srv, &floorStream{ServerStream: ss, ctx: grpcFloorContext(ss.Context())})
+func grpcFloorStream(least bool) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return handler(srv, &floorStream{ServerStream: ss, ctx: grpcFloorContext(ss.Context(), least)})
+	}
 }

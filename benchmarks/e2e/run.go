@@ -26,8 +26,9 @@ type Options struct {
 	// half of them. 0, the default, measures nothing side by side.
 	SideBySidePairs int
 	// FloorPairs is the number of side-by-side rounds of bare against
-	// the framework's floor (see floor.go) per comparison, Control
-	// aside. 0, the default, measures no floor.
+	// the framework's floor (see floor.go), and as many against its least
+	// resolver (see least.go), per comparison, Control aside. 0, the
+	// default, measures neither.
 	FloorPairs int
 	// Progress, if set, is told what Run is doing.
 	Progress func(string)
@@ -97,6 +98,10 @@ type Comparison struct {
 	// Options.FloorPairs asked for it: the share of ours's cost that
 	// any client-IP middleware pays in this framework.
 	Floor *SideBySide `json:"floor_side_by_side,omitempty"`
+	// Least is bare against the framework's least resolver, side by
+	// side, when Options.FloorPairs asked for it: the most of bare's
+	// throughput any client-IP middleware keeps in this framework.
+	Least *SideBySide `json:"least_side_by_side,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -177,6 +182,9 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		}
 		if err == nil && opts.FloorPairs > 0 && name != Control {
 			cmp.Floor, err = compareSideBySide(name, "floor", opts.FloorPairs, [2]*child{c, c2}, opts)
+		}
+		if err == nil && opts.FloorPairs > 0 && name != Control {
+			cmp.Least, err = compareSideBySide(name, "least", opts.FloorPairs, [2]*child{c, c2}, opts)
 		}
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)

@@ -32,10 +32,11 @@ const (
 var serverConfig = core.Config{TrustedProxies: []string{"loopback", "10.0.0.0/8"}, Header: "X-Forwarded-For"}
 
 // Server kinds, one listener each: a framework and a variant: bare,
-// ours, or the framework's floor (see floor.go).
+// ours, the framework's floor (see floor.go), or its least resolver (see
+// least.go).
 var (
 	serverFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
-	serverVariants   = []string{"bare", "ours", "floor"}
+	serverVariants   = []string{"bare", "ours", "floor", "least"}
 )
 
 var okBody = []byte("ok")
@@ -85,8 +86,8 @@ func (s *servers) stop() {
 // serveOne serves variant of fw on ln, and returns the function that
 // stops it.
 func serveOne(fw, variant string, res *core.Resolver, ln net.Listener) (func(), error) {
-	if variant == "floor" {
-		return serveFloor(fw, ln)
+	if variant == "floor" || variant == "least" {
+		return serveFloor(fw, variant == "least", ln)
 	}
 	ours := variant == "ours"
 	switch fw {

@@ -23,8 +23,8 @@ import (
 // cancels too.
 
 // SideBySide is one comparison measured side by side: bare against
-// Against, which is "ours", or "floor" for Comparison.Floor. The Ours
-// fields are Against's.
+// Against, which is "ours", "floor" for Comparison.Floor or "least" for
+// Comparison.Least. The Ours fields are Against's.
 type SideBySide struct {
 	Against string `json:"against"`
 	Pairs   int    `json:"pairs"`
@@ -45,8 +45,8 @@ type SideBySide struct {
 }
 
 // compareSideBySide loads comparison name's bare server and its against
-// server ("ours" or "floor") at the same time, one in each of the two
-// server processes, for pairs rounds.
+// server ("ours", "floor" or "least") at the same time, one in each of
+// the two server processes, for pairs rounds.
 func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Options) (*SideBySide, error) {
 	sb := &SideBySide{Against: against, Pairs: pairs}
 	what := "side by side"

@@ -70,8 +70,9 @@ func overheadChart(r *Report, path string) error {
 
 // e2eChart shows each framework's end-to-end throughput with our adapter
 // as a percentage of bare, with its 95% interval, against the 97% line;
-// beside it, when measured, the side-by-side CPU ratio, and the floor's
-// (what any client-IP middleware costs in that framework).
+// beside it, when measured, the side-by-side CPU ratio, the floor's (what
+// the framework's carrier costs any client-IP middleware) and the least
+// resolver's (the least any client-IP middleware costs there).
 func e2eChart(r *Report, path string) error {
 	p := plot.New()
 	p.Title.Text = "End to end: our adapter as % of bare (whiskers: 95% interval; dashed: 97%)"
@@ -95,6 +96,7 @@ func e2eChart(r *Report, path string) error {
 		{label: "throughput (interleaved)", color: palette[2]},
 		{label: "CPU per request (side by side)", color: palette[1]},
 		{label: "the framework's floor (side by side)", color: palette[0]},
+		{label: "the least resolver (side by side)", color: palette[4]},
 	}
 	var names []string
 	lo, hi := 80.0, 105.0
@@ -113,6 +115,9 @@ func e2eChart(r *Report, path string) error {
 		}
 		if f := c.Floor; f != nil {
 			add(all[2], i, f.MedianCPURatio, f.Low, f.High)
+		}
+		if l := c.Least; l != nil {
+			add(all[3], i, l.MedianCPURatio, l.Low, l.High)
 		}
 	}
 	var shown []*series

@@ -22,11 +22,13 @@
 //   - end to end, real servers on loopback, bare and ours, under a
 //     closed-loop load in interleaved rounds, and side by side for a
 //     precise CPU ratio; and, side by side, bare against each framework's
-//     floor, the part of ours's cost the framework forces (package e2e).
+//     floor, the part of ours's cost the framework forces, and against
+//     its least resolver, the least any client-IP middleware costs there
+//     (package e2e).
 //
 // The in-process figures come from testing.Benchmark, each setup run five
 // times in turn (every setup once, then every setup again), and the median
-// kept. The full run takes about twenty-five minutes on a 2-core machine.
+// kept. The full run takes about half an hour on a 2-core machine.
 // --quick runs each setup once for 100ms and shortens the end-to-end
 // rounds, for about two minutes in all; --smoke runs everything just
 // once, only to prove that the harness works.
@@ -68,7 +70,7 @@ type mode struct {
 
 var (
 	fullMode = mode{name: "full", benchtime: "1s", count: 5,
-		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 180, Warmup: time.Second, SideBySidePairs: 60, FloorPairs: 60}}
+		e2e: e2e.Options{Conns: 8, Round: 250 * time.Millisecond, Pairs: 180, Warmup: time.Second, SideBySidePairs: 120, FloorPairs: 120}}
 	quickMode = mode{name: "quick", benchtime: "100ms", count: 1,
 		e2e: e2e.Options{Conns: 8, Round: 150 * time.Millisecond, Pairs: 40, Warmup: 300 * time.Millisecond, SideBySidePairs: 12, FloorPairs: 8}}
 	smokeMode = mode{name: "smoke", benchtime: "1x", count: 1,

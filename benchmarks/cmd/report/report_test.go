@@ -66,9 +66,12 @@ func TestSmoke(t *testing.T) {
 		if (c.Floor == nil) != (c.Name == e2e.Control) {
 			t.Errorf("%s: floor %+v", c.Name, c.Floor)
 		}
+		if (c.Least == nil) != (c.Name == e2e.Control) {
+			t.Errorf("%s: least resolver %+v", c.Name, c.Least)
+		}
 	}
-	if !bytes.Contains(md, []byte("What each framework forces")) {
-		t.Error("report.md has no floor table")
+	if !bytes.Contains(md, []byte("What each framework forces")) || !bytes.Contains(md, []byte("least resolver: bare → least")) {
+		t.Error("report.md has no floor table, or no least resolver in it")
 	}
 	if !bytes.Contains(md, []byte("Side by side")) {
 		t.Error("report.md does not explain the side-by-side figures")
