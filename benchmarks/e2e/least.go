@@ -41,7 +41,7 @@ func leastTrusts(ip uint32) bool {
 	return false
 }
 
-// leastIPv4 reads the dotted octets at the start of s, after any spaces,
+// leastIPv4 reads the dotted octets at the start of s, skipping spaces,
 // and stops at a ':' (the peer's port) or the end. It checks nothing.
 func leastIPv4[S ~string | ~[]byte](s S) uint32 {
 	var ip, octet uint32
@@ -62,7 +62,7 @@ func leastIPv4[S ~string | ~[]byte](s S) uint32 {
 // gives it, 4 bytes or 16, and 0 for any other peer.
 func leastPeer(a net.Addr) uint32 {
 	t, ok := a.(*net.TCPAddr)
-	if !ok || len(t.IP) < 4 {
+	if !ok || t == nil || len(t.IP) < 4 {
 		return 0
 	}
 	return binary.BigEndian.Uint32(t.IP[len(t.IP)-4:])

@@ -49,4 +49,7 @@ func TestLeastAgreesWithCore(t *testing.T) {
 	if got := leastPeer(&net.UnixAddr{Name: "/tmp/s", Net: "unix"}); got != 0 {
 		t.Errorf("a Unix peer: %08x", got)
 	}
+	if got := leastPeer((*net.TCPAddr)(nil)); got != 0 {
+		t.Errorf("a nil TCP peer: %08x", got)
+	}
 }

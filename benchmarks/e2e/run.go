@@ -182,9 +182,9 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		}
 		if err == nil && opts.FloorPairs > 0 && name != Control {
 			cmp.Floor, err = compareSideBySide(name, "floor", opts.FloorPairs, [2]*child{c, c2}, opts)
-		}
-		if err == nil && opts.FloorPairs > 0 && name != Control {
-			cmp.Least, err = compareSideBySide(name, "least", opts.FloorPairs, [2]*child{c, c2}, opts)
+			if err == nil {
+				cmp.Least, err = compareSideBySide(name, "least", opts.FloorPairs, [2]*child{c, c2}, opts)
+			}
 		}
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)
