@@ -221,7 +221,10 @@ func (s *TrustSet) insert(p netip.Prefix, label string) {
 
 // parsePrefix parses a CIDR or a bare address (a /32 or /128). Host bits are
 // masked off, and a v4-mapped prefix becomes the IPv4 prefix it stands for,
-// because addresses are unmapped before they are matched.
+// because addresses are unmapped before they are matched. Only a prefix of
+// 96 bits or more stands for IPv4 addresses alone; a shorter one is an IPv6
+// prefix like any other and is masked as written (::ffff:10.0.0.0/8 is
+// ::/8, which holds ::1), as the contract says of host bits.
 func parsePrefix(e string) (netip.Prefix, error) {
 	if strings.ContainsRune(e, '%') {
 		return netip.Prefix{}, errZone
