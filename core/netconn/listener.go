@@ -204,13 +204,15 @@ func (l *Listener) readHeader(c *Conn) Reason {
 	defer raw.SetReadDeadline(time.Time{})
 
 	buf := make([]byte, 0, 256)
+	parsed := 0 // len(buf) when it was last parsed
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)] // grow; a v2 header may be 64 KiB
 		}
 		n, err := raw.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if n > 0 {
+		if n > 0 && parseAgain(buf, parsed) {
+			parsed = len(buf)
 			h, hn, perr := proxyproto.Parse(buf)
 			switch {
 			case perr == nil:
@@ -246,6 +248,19 @@ func (l *Listener) readHeader(c *Conn) Reason {
 			return RejectedClosed
 		}
 	}
+}
+
+// parseAgain reports whether buf, last parsed when it was parsed bytes
+// long, should be parsed again. Parsing reads all of buf, so parsing it
+// after every read would cost a header sent in small pieces time
+// quadratic in its length. Once a version 2 header has stated its length,
+// it is parsed again when it is complete, and on the way whenever it has
+// doubled, so that a header that is already wrong is still rejected early;
+// that is linear. A version 1 line is at most 107 bytes and is parsed
+// after every read, as is everything before a length is known.
+func parseAgain(buf []byte, parsed int) bool {
+	want, ok := proxyproto.HeaderLen(buf)
+	return !ok || len(buf) >= want || len(buf) >= 2*parsed
 }
 
 // maxHeader is the longest header there can be: a v2 header's 16 bytes

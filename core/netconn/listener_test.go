@@ -215,6 +215,36 @@ func TestHeaderSplitAcrossWrites(t *testing.T) {
 	}
 }
 
+// TestParseAgainIsLinear: a 64 KiB header that arrives a byte at a time
+// is parsed a few dozen times, not once per byte, and is parsed when its
+// last byte is in.
+func TestParseAgainIsLinear(t *testing.T) {
+	var tlvs [][]byte
+	for range (65535 - 12) / 3 {
+		tlvs = append(tlvs, tlv(0x04, "")) // NOOP
+	}
+	hdr := v2Header(1, netip.MustParseAddrPort("203.0.113.7:1"), netip.MustParseAddrPort("198.51.100.1:2"), tlvs...)
+	if _, n, err := proxyproto.Parse(hdr); err != nil || n != len(hdr) || len(hdr) < 65000 {
+		t.Fatalf("test header: %d bytes, Parse %d, %v", len(hdr), n, err)
+	}
+	parses, parsed := 0, 0
+	for i := 1; i <= len(hdr); i++ {
+		if parseAgain(hdr[:i], parsed) {
+			parses, parsed = parses+1, i
+		}
+	}
+	if parsed != len(hdr) {
+		t.Fatalf("last parsed at %d bytes of %d", parsed, len(hdr))
+	}
+	if parses > 40 {
+		t.Fatalf("parsed %d times", parses)
+	}
+	// A version 1 line has no length to wait for.
+	if line := []byte("PROXY TCP4 203.0.113.7 198.51.100.1 1 2\r"); !parseAgain(line, len(line)-1) {
+		t.Fatal("a version 1 line is not parsed again")
+	}
+}
+
 func TestLocalCommandUsesSocketEndpoints(t *testing.T) {
 	l := newTestListener(t)
 	client := dialFrom(t, l, lbAddr)
@@ -255,6 +285,11 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	}
 	expectClosed(t, stranger)
 	waitStat(t, l, RejectedUntrustedHeader, 1)
+	// Handed over first, so counted as accepted too (see
+	// RejectedUntrustedHeader).
+	if n := l.Stats().Count(AcceptedUntrusted); n != 1 {
+		t.Fatalf("accepted-untrusted = %d, want 1", n)
+	}
 
 	// A v2 signature too.
 	stranger2 := dialFrom(t, l, strangerAddr)
@@ -313,6 +348,21 @@ func TestTrustedPeerWithoutHeaderWhenOptional(t *testing.T) {
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	if line != "GET / HTTP/1.1\r\n" {
 		t.Fatalf("read %q", line)
+	}
+}
+
+// TestOptionalHeaderCutShort: with the header optional, bytes that could
+// still begin a header are not handed over as data; when the timeout
+// passes first, the connection is closed, as a header may have been cut
+// short.
+func TestOptionalHeaderCutShort(t *testing.T) {
+	l := newTestListener(t, WithHeaderOptional(true), WithHeaderTimeout(200*time.Millisecond))
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "\r\n")
+	expectClosed(t, client)
+	waitStat(t, l, RejectedTimeout, 1)
+	if s := l.Stats(); s.Accepted() != 0 {
+		t.Fatalf("stats %v", s.Map())
 	}
 }
 

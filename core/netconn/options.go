@@ -32,8 +32,12 @@ func WithProxyFrom(set *core.TrustSet) Option {
 // not behaving as the load balancer it is trusted as.
 //
 // With the header optional, a connection from a trusted peer is handed
-// over when its first bytes arrive or the header timeout passes, so a
-// protocol in which the server speaks first waits that long.
+// over as soon as its first bytes show that no header is coming, or when
+// the header timeout passes without a byte, so a protocol in which the
+// server speaks first waits that long. Bytes that could still be the start
+// of a header (such as a lone CR LF, which begins the version 2
+// signature) wait for more; if the timeout passes first, the connection
+// is closed as RejectedTimeout, since a header may have been cut short.
 func WithHeaderOptional(optional bool) Option {
 	return func(o *options) { o.optional = optional }
 }

@@ -16,7 +16,10 @@ const (
 	AcceptedUntrusted
 
 	// RejectedUntrustedHeader: a peer outside the trusted set sent a PROXY
-	// header, claiming to be a load balancer.
+	// header, claiming to be a load balancer. An untrusted peer's first
+	// bytes are read on the application's first Read, after Accept has
+	// handed the connection over, so such a connection is also counted as
+	// AcceptedUntrusted: counters only ever grow, as metrics expect.
 	RejectedUntrustedHeader
 	// RejectedMissingHeader: a trusted peer sent no header and one is
 	// required.

@@ -137,9 +137,10 @@ func FuzzParseV1(f *testing.F) {
 }
 
 // FuzzParseV2 fuzzes Parse from version 2 headers. Beyond checkParsed's
-// invariants: a header's length is exactly 16 plus its length field, its
-// TLVs fit inside it, and ErrIncomplete is only returned while the
-// length field, or the bytes it announces, are still missing.
+// invariants: a header's length is exactly 16 plus its length field, which
+// HeaderLen gives from the 16th byte on; its TLVs fit inside it; and
+// ErrIncomplete is only returned while the length field, or the bytes it
+// announces, are still missing.
 func FuzzParseV2(f *testing.F) {
 	for _, tc := range v2Cases {
 		if len(tc.in) < 2000 {
@@ -152,6 +153,9 @@ func FuzzParseV2(f *testing.F) {
 		var end int
 		if isV2 {
 			end = 16 + int(binary.BigEndian.Uint16(data[14:16]))
+		}
+		if got, ok := HeaderLen(data); ok != isV2 || got != end {
+			t.Fatalf("HeaderLen(%q) = %d, %v; want %d, %v", data, got, ok, end, isV2)
 		}
 		switch {
 		case err == nil && h.Version == 2:

@@ -131,6 +131,23 @@ func Parse(b []byte) (h Header, n int, err error) {
 	return h, n, nil
 }
 
+// HeaderLen returns the length of the header that b begins, once b shows
+// it: a version 2 header states its length in its 16 fixed bytes, before
+// the rest arrives. It reports false while b is shorter than that, for
+// version 1, whose line ends wherever its CRLF is, and for anything that
+// does not start with the version 2 signature. It checks nothing else;
+// Parse does.
+//
+// A reader that gets a long header in small pieces uses it to wait for
+// the whole header rather than parse every prefix of it again, which
+// would cost time quadratic in the header's length (up to 64 KiB).
+func HeaderLen(b []byte) (int, bool) {
+	if len(b) < v2FixedLen || string(b[:len(v2Sig)]) != v2Sig {
+		return 0, false
+	}
+	return v2FixedLen + int(binary.BigEndian.Uint16(b[14:16])), true
+}
+
 // hasPrefixOf reports whether the first min(len(b), len(sig)) bytes of b
 // match sig: whether b is still on its way to starting with sig.
 func hasPrefixOf(b []byte, sig string) bool {

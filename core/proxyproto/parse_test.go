@@ -255,6 +255,33 @@ func TestParsePrefixes(t *testing.T) {
 	}
 }
 
+// TestHeaderLen: for every valid version 2 header, HeaderLen gives the
+// length Parse returns from the 16th byte on, and nothing before; for
+// version 1 and other input it gives nothing.
+func TestHeaderLen(t *testing.T) {
+	for _, tc := range append(append([]parseCase{}, v1Cases...), v2Cases...) {
+		if tc.err != nil {
+			continue
+		}
+		_, n, err := Parse([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		isV2 := strings.HasPrefix(tc.in, sig2)
+		for i := 0; i <= n; i++ {
+			got, ok := HeaderLen([]byte(tc.in[:i]))
+			if want := isV2 && i >= 16; ok != want || (ok && got != n) {
+				t.Fatalf("%s: HeaderLen of %d bytes = %d, %v; want %d, %v", tc.name, i, got, ok, n, want)
+			}
+		}
+	}
+	for _, in := range []string{"", "GET / HTTP/1.1\r\n\r\n", "\r\n\r\n\x00\r\nQUIX\n\x21\x11\x00\x0c"} {
+		if n, ok := HeaderLen([]byte(in)); ok {
+			t.Errorf("HeaderLen(%q) = %d, true", in, n)
+		}
+	}
+}
+
 // TestParseDoesNotKeepInput checks that a Header holds no reference into
 // the input: overwriting the buffer after Parse must not change it.
 func TestParseDoesNotKeepInput(t *testing.T) {
