@@ -51,6 +51,30 @@ func ExampleParse_incomplete() {
 	// proxyproto: no PROXY protocol header: input does not start with a version 1 or version 2 signature
 }
 
+// A version 2 header says how long it is in its first 16 bytes, so a
+// reader that gets it in small pieces can wait for all of it and parse it
+// once.
+func ExampleHeaderLen() {
+	h := proxyproto.Header{
+		Command:     proxyproto.Proxy,
+		Family:      proxyproto.FamilyINET,
+		Transport:   proxyproto.TransportStream,
+		Source:      netip.MustParseAddrPort("203.0.113.7:51234"),
+		Destination: netip.MustParseAddrPort("192.0.2.1:443"),
+	}
+	b, err := h.AppendV2(nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, got := range [][]byte{b[:10], b[:16]} {
+		n, ok := proxyproto.HeaderLen(got)
+		fmt.Println(len(got), "bytes in:", n, ok)
+	}
+	// Output:
+	// 10 bytes in: 0 false
+	// 16 bytes in: 28 true
+}
+
 // A proxy that passes connections on writes a version 2 header with TLVs
 // and a checksum; the next hop reads them back.
 func ExampleHeader_AppendV2() {
