@@ -245,6 +245,34 @@ func TestParseAgainIsLinear(t *testing.T) {
 	}
 }
 
+// TestV2HeaderSplitAcrossWrites: a version 2 header with TLVs, sent in
+// pieces cut inside the fixed part, the addresses and a TLV, is read
+// whole, and the bytes after it reach the application.
+func TestV2HeaderSplitAcrossWrites(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	hdr := v2Header(1, netip.MustParseAddrPort("203.0.113.7:1"), netip.MustParseAddrPort("198.51.100.1:2"),
+		tlv(0x02, "example.com"), tlv(0x05, "0123456789"))
+	msg := append(hdr, "tail"...)
+	go func() {
+		for _, cut := range [][2]int{{0, 7}, {7, 15}, {15, 22}, {22, 40}, {40, len(msg)}} {
+			client.Write(msg[cut[0]:cut[1]])
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	c := acceptOne(t, l)
+	if c.RemoteAddr().String() != "203.0.113.7:1" {
+		t.Fatalf("RemoteAddr = %v", c.RemoteAddr())
+	}
+	if a, ok := c.Info().Proxy.Authority(); !ok || a != "example.com" {
+		t.Fatalf("authority %q %v", a, ok)
+	}
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(c, b); err != nil || string(b) != "tail" {
+		t.Fatalf("read %q %v", b, err)
+	}
+}
+
 func TestLocalCommandUsesSocketEndpoints(t *testing.T) {
 	l := newTestListener(t)
 	client := dialFrom(t, l, lbAddr)
