@@ -53,26 +53,22 @@ func ExampleParse_incomplete() {
 
 // A version 2 header says how long it is in its first 16 bytes, so a
 // reader that gets it in small pieces can wait for all of it and parse it
-// once.
+// once. Here the length field (bytes 15 and 16) announces 12 bytes of IPv4
+// addresses and ports after the fixed 16.
 func ExampleHeaderLen() {
-	h := proxyproto.Header{
-		Command:     proxyproto.Proxy,
-		Family:      proxyproto.FamilyINET,
-		Transport:   proxyproto.TransportStream,
-		Source:      netip.MustParseAddrPort("203.0.113.7:51234"),
-		Destination: netip.MustParseAddrPort("192.0.2.1:443"),
-	}
-	b, err := h.AppendV2(nil)
-	if err != nil {
-		panic(err)
-	}
-	for _, got := range [][]byte{b[:10], b[:16]} {
+	hdr := []byte("\r\n\r\n\x00\r\nQUIT\n" + // signature
+		"\x21\x11\x00\x0c" + // version 2 PROXY, TCP over IPv4, length 12
+		"\xcb\x00\x71\x07\xc0\x00\x02\x01\xc8\x22\x01\xbb") // 203.0.113.7:51234 to 192.0.2.1:443
+	for _, got := range [][]byte{hdr[:10], hdr[:16]} {
 		n, ok := proxyproto.HeaderLen(got)
 		fmt.Println(len(got), "bytes in:", n, ok)
 	}
+	h, n, err := proxyproto.Parse(hdr)
+	fmt.Println(n, h.Source, err)
 	// Output:
 	// 10 bytes in: 0 false
 	// 16 bytes in: 28 true
+	// 28 203.0.113.7:51234 <nil>
 }
 
 // A proxy that passes connections on writes a version 2 header with TLVs
