@@ -43,7 +43,8 @@
 // ours's cost. It also measures bare against a fourth, the least
 // resolver (see least.go): the floor plus the least work that decides
 // the harness's request, a lower bound on any client-IP middleware's
-// cost in that framework.
+// cost in that framework; and the least resolver against ours, which
+// measures directly what the contract's checks cost beyond that bound.
 //
 // One more comparison, Control, runs the fasthttp bare server against
 // itself. It measures nothing but the harness: how far from 100% a ratio

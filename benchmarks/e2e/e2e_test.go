@@ -40,23 +40,21 @@ func TestRun(t *testing.T) {
 		if !(c.Low <= c.MedianRatio && c.MedianRatio <= c.High) {
 			t.Errorf("%s: median %.3f outside its interval [%.3f, %.3f]", c.Name, c.MedianRatio, c.Low, c.High)
 		}
-		sb := c.SideBySide
-		switch {
-		case sb == nil:
-			t.Errorf("%s: nothing measured side by side", c.Name)
-		case sb.Pairs != 2 || len(sb.CPURatios) != 2 || sb.MedianCPURatio <= 0 || sb.BareCPUPerRequest <= 0 || sb.OursCPUPerRequest <= 0:
-			t.Errorf("%s side by side: %+v", c.Name, *sb)
-		}
-		for against, f := range map[string]*SideBySide{"floor": c.Floor, "least": c.Least} {
+		for want, f := range map[[2]string]*SideBySide{
+			{"bare", "ours"}:  c.SideBySide,
+			{"bare", "floor"}: c.Floor,
+			{"bare", "least"}: c.Least,
+			{"least", "ours"}: c.OursOverLeast,
+		} {
 			switch {
-			case c.Name == Control:
+			case c.Name == Control && want != [2]string{"bare", "ours"}:
 				if f != nil {
-					t.Errorf("control: %s measured", against)
+					t.Errorf("control: %s against %s measured", want[0], want[1])
 				}
 			case f == nil:
-				t.Errorf("%s: no %s measured", c.Name, against)
-			case f.Against != against || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.OursCPUPerRequest <= 0:
-				t.Errorf("%s %s: %+v", c.Name, against, *f)
+				t.Errorf("%s: no %s against %s measured", c.Name, want[0], want[1])
+			case f.Base != want[0] || f.Against != want[1] || f.Pairs != 2 || len(f.CPURatios) != 2 || f.MedianCPURatio <= 0 || f.BareCPUPerRequest <= 0 || f.OursCPUPerRequest <= 0:
+				t.Errorf("%s %s against %s: %+v", c.Name, want[0], want[1], *f)
 			}
 		}
 		t.Logf("%s: ours/bare %.3f, bare %.0f rps", c.Name, c.MedianRatio, Median(c.Bare.Throughput))

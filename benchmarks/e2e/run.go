@@ -26,9 +26,10 @@ type Options struct {
 	// half of them. 0, the default, measures nothing side by side.
 	SideBySidePairs int
 	// FloorPairs is the number of side-by-side rounds of bare against
-	// the framework's floor (see floor.go), and as many against its least
-	// resolver (see least.go), per comparison, Control aside. 0, the
-	// default, measures neither.
+	// the framework's floor (see floor.go), as many of bare against its
+	// least resolver (see least.go) and as many of the least resolver
+	// against ours, per comparison, Control aside. 0, the default,
+	// measures none of them.
 	FloorPairs int
 	// Progress, if set, is told what Run is doing.
 	Progress func(string)
@@ -102,6 +103,12 @@ type Comparison struct {
 	// side, when Options.FloorPairs asked for it: the most of bare's
 	// throughput any client-IP middleware keeps in this framework.
 	Least *SideBySide `json:"least_side_by_side,omitempty"`
+	// OursOverLeast is the least resolver against ours, side by side,
+	// when Options.FloorPairs asked for it: what the checks the contract
+	// asks for cost beyond the least resolution, measured directly
+	// rather than as a ratio of Least and SideBySide, whose medians come
+	// from different rounds and carry both their spreads.
+	OursOverLeast *SideBySide `json:"ours_over_least_side_by_side,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -178,12 +185,15 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		}
 		cmp, err := compare(name, c.addrs, c.cmd.Process.Pid, opts)
 		if err == nil && opts.SideBySidePairs > 0 {
-			cmp.SideBySide, err = compareSideBySide(name, "ours", opts.SideBySidePairs, [2]*child{c, c2}, opts)
+			cmp.SideBySide, err = compareSideBySide(name, [2]string{"bare", "ours"}, opts.SideBySidePairs, [2]*child{c, c2}, opts)
 		}
 		if err == nil && opts.FloorPairs > 0 && name != Control {
-			cmp.Floor, err = compareSideBySide(name, "floor", opts.FloorPairs, [2]*child{c, c2}, opts)
+			cmp.Floor, err = compareSideBySide(name, [2]string{"bare", "floor"}, opts.FloorPairs, [2]*child{c, c2}, opts)
 			if err == nil {
-				cmp.Least, err = compareSideBySide(name, "least", opts.FloorPairs, [2]*child{c, c2}, opts)
+				cmp.Least, err = compareSideBySide(name, [2]string{"bare", "least"}, opts.FloorPairs, [2]*child{c, c2}, opts)
+			}
+			if err == nil {
+				cmp.OursOverLeast, err = compareSideBySide(name, [2]string{"least", "ours"}, opts.FloorPairs, [2]*child{c, c2}, opts)
 			}
 		}
 		if err != nil {

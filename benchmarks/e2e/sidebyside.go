@@ -22,20 +22,23 @@ import (
 // difference between the processes themselves (where their memory landed)
 // cancels too.
 
-// SideBySide is one comparison measured side by side: bare against
-// Against, which is "ours", "floor" for Comparison.Floor or "least" for
-// Comparison.Least. The Ours fields are Against's.
+// SideBySide is one comparison measured side by side: Base against
+// Against. Base is "bare" but in Comparison.OursOverLeast, where it is
+// "least"; Against is "ours", "floor" for Comparison.Floor or "least"
+// for Comparison.Least. The Bare fields are Base's and the Ours fields
+// Against's.
 type SideBySide struct {
+	Base    string `json:"base"`
 	Against string `json:"against"`
 	Pairs   int    `json:"pairs"`
 	// BareCPUPerRequest and OursCPUPerRequest are each side's server CPU
 	// time over all pairs divided by the requests it served.
 	BareCPUPerRequest time.Duration `json:"bare_cpu_per_request_ns"`
 	OursCPUPerRequest time.Duration `json:"ours_cpu_per_request_ns"`
-	// CPURatios are bare's CPU per request over ours, one per pair.
+	// CPURatios are Base's CPU per request over Against's, one per pair.
 	CPURatios []float64 `json:"cpu_ratios"`
 	// MedianCPURatio is the median of CPURatios: 0.97 means a request
-	// cost ours 1/0.97 of what it cost bare, so a server that is the
+	// cost Against 1/0.97 of what it cost Base, so a server that is the
 	// bottleneck would serve 97% as many.
 	MedianCPURatio float64 `json:"median_cpu_ratio"`
 	// Low and High bound the median's 95% confidence interval, by
@@ -44,14 +47,14 @@ type SideBySide struct {
 	High float64 `json:"ci95_high"`
 }
 
-// compareSideBySide loads comparison name's bare server and its against
-// server ("ours", "floor" or "least") at the same time, one in each of
-// the two server processes, for pairs rounds.
-func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Options) (*SideBySide, error) {
-	sb := &SideBySide{Against: against, Pairs: pairs}
+// compareSideBySide loads comparison name's servers of variants[0] (the
+// base) and variants[1] (against) at the same time, one in each of the
+// two server processes, for pairs rounds.
+func compareSideBySide(name string, variants [2]string, pairs int, procs [2]*child, opts Options) (*SideBySide, error) {
+	sb := &SideBySide{Base: variants[0], Against: variants[1], Pairs: pairs}
 	what := "side by side"
-	if against != "ours" {
-		what = "side by side, bare against " + against
+	if variants != [2]string{"bare", "ours"} {
+		what = "side by side, " + variants[0] + " against " + variants[1]
 	}
 	var (
 		cpu  [2]time.Duration
@@ -61,11 +64,11 @@ func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Op
 		if i%10 == 0 {
 			opts.Progress(fmt.Sprintf("%s %s: pairs %d-%d of %d", name, what, i+1, min(i+10, pairs), pairs))
 		}
-		hosts := procs // hosts[0] serves bare, hosts[1] against
+		hosts := procs // hosts[0] serves the base, hosts[1] against
 		if i%2 == 1 {
 			hosts[0], hosts[1] = hosts[1], hosts[0]
 		}
-		used, served, err := sideBySideRound(name, [2]string{"bare", against}, hosts, opts)
+		used, served, err := sideBySideRound(name, variants, hosts, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -76,9 +79,9 @@ func compareSideBySide(name, against string, pairs int, procs [2]*child, opts Op
 			cpu[s] += used[s]
 			reqs[s] += served[s]
 		}
-		bare := float64(used[0]) / float64(served[0])
-		ours := float64(used[1]) / float64(served[1])
-		sb.CPURatios = append(sb.CPURatios, bare/ours)
+		base := float64(used[0]) / float64(served[0])
+		against := float64(used[1]) / float64(served[1])
+		sb.CPURatios = append(sb.CPURatios, base/against)
 	}
 	sb.BareCPUPerRequest = cpu[0] / time.Duration(reqs[0])
 	sb.OursCPUPerRequest = cpu[1] / time.Duration(reqs[1])

@@ -23,8 +23,8 @@
 //     closed-loop load in interleaved rounds, and side by side for a
 //     precise CPU ratio; and, side by side, bare against each framework's
 //     floor, the part of ours's cost the framework forces, and against
-//     its least resolver, the least any client-IP middleware costs there
-//     (package e2e).
+//     its least resolver, the least any client-IP middleware costs there,
+//     and that least resolver against ours (package e2e).
 //
 // The in-process figures come from testing.Benchmark, each setup run five
 // times in turn (every setup once, then every setup again), and the median

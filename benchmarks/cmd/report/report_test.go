@@ -69,9 +69,14 @@ func TestSmoke(t *testing.T) {
 		if (c.Least == nil) != (c.Name == e2e.Control) {
 			t.Errorf("%s: least resolver %+v", c.Name, c.Least)
 		}
+		if (c.OursOverLeast == nil) != (c.Name == e2e.Control) {
+			t.Errorf("%s: least resolver against ours %+v", c.Name, c.OursOverLeast)
+		}
 	}
-	if !bytes.Contains(md, []byte("What each framework forces")) || !bytes.Contains(md, []byte("least resolver: bare → least")) {
-		t.Error("report.md has no floor table, or no least resolver in it")
+	for _, want := range []string{"What each framework forces", "least resolver: bare → least", "least → ours, side by side"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("report.md has no %q", want)
+		}
 	}
 	if !bytes.Contains(md, []byte("Side by side")) {
 		t.Error("report.md does not explain the side-by-side figures")
