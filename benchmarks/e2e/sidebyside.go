@@ -23,10 +23,10 @@ import (
 // cancels too.
 
 // SideBySide is one comparison measured side by side: Base against
-// Against. Base is "bare" but in Comparison.OursOverLeast, where it is
-// "least"; Against is "ours", "floor" for Comparison.Floor or "least"
-// for Comparison.Least. The Bare fields are Base's and the Ours fields
-// Against's.
+// Against. Base is "bare", except in Comparison.OursOverLeast, where it
+// is "least". Against is "ours", except in Comparison.Floor ("floor") and
+// Comparison.Least ("least"). The Bare fields are Base's and the Ours
+// fields Against's.
 type SideBySide struct {
 	Base    string `json:"base"`
 	Against string `json:"against"`
