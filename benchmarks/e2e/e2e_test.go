@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -194,5 +195,56 @@ func TestMedianInterval(t *testing.T) {
 	}
 	if lo, hi := medianInterval(nil); lo != 0 || hi != 0 {
 		t.Errorf("interval of nothing = [%v, %v]", lo, hi)
+	}
+}
+
+// countingWorker counts its requests; failAfter > 0 makes the request
+// after that many fail.
+type countingWorker struct {
+	n, failAfter int
+	pause        time.Duration
+}
+
+func (w *countingWorker) do() error {
+	if w.failAfter > 0 && w.n == w.failAfter {
+		return errors.New("refused")
+	}
+	w.n++
+	time.Sleep(w.pause)
+	return nil
+}
+
+func (w *countingWorker) close() {}
+
+// TestRunRounds checks that runRounds credits each set with its own
+// workers' requests, whichever set starts first, gives both sets the same
+// round, and reports a worker's error.
+func TestRunRounds(t *testing.T) {
+	for first := range 2 {
+		slow := []worker{&countingWorker{pause: 20 * time.Millisecond}}
+		fast := []worker{&countingWorker{pause: time.Millisecond}, &countingWorker{pause: time.Millisecond}}
+		rounds, err := runRounds(100*time.Millisecond, [][]worker{slow, fast}, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s, set := range [][]worker{slow, fast} {
+			n := 0
+			for _, w := range set {
+				n += w.(*countingWorker).n
+			}
+			if rounds[s].requests != n || len(rounds[s].latencies) != n || n == 0 {
+				t.Errorf("first %d, set %d: %d requests and %d latencies credited, %d sent", first, s, rounds[s].requests, len(rounds[s].latencies), n)
+			}
+		}
+		if rounds[0].elapsed != rounds[1].elapsed || rounds[0].elapsed < 100*time.Millisecond {
+			t.Errorf("first %d: rounds of %v and %v", first, rounds[0].elapsed, rounds[1].elapsed)
+		}
+		if rounds[0].requests >= rounds[1].requests {
+			t.Errorf("first %d: the slow set sent %d requests, the fast one %d", first, rounds[0].requests, rounds[1].requests)
+		}
+	}
+	failing := []worker{&countingWorker{failAfter: 3}}
+	if _, err := runRounds(50*time.Millisecond, [][]worker{{&countingWorker{pause: time.Millisecond}}, failing}, 0); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("a failing worker: %v", err)
 	}
 }

@@ -64,43 +64,75 @@ func closeAll(workers []worker) {
 }
 
 // runRound has every worker send requests, one at a time, until d has
-// passed, and fails if any request fails. The workers' connections stay
-// open from one round to the next.
+// passed, and returns what they measured together.
 func runRound(d time.Duration, workers []worker) (round, error) {
+	rounds, err := runRounds(d, [][]worker{workers}, 0)
+	return rounds[0], err
+}
+
+// runRounds runs one round on each set of workers at once, as side by
+// side does: every worker is started before any sends, and all of them
+// stop at one deadline, so no set runs alone at either end of the round.
+// Workers are started alternately from each set, beginning with set
+// first, and a released worker runs in the order it was started; the
+// caller varies first so that no set always sends first.
+func runRounds(d time.Duration, sets [][]worker, first int) ([]round, error) {
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		out  round
-		errs []error
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		out      = make([]round, len(sets))
+		errs     []error
+		release  = make(chan struct{})
+		deadline time.Time // written before release is closed
 	)
-	start := time.Now()
-	deadline := start.Add(d)
-	for _, w := range workers {
-		wg.Go(func() {
-			lat := make([]time.Duration, 0, 1<<12)
-			var err error
-			for {
-				t0 := time.Now()
-				if !t0.Before(deadline) {
-					break
-				}
-				if err = w.do(); err != nil {
-					break
-				}
-				lat = append(lat, time.Since(t0))
+	for i := range maxLen(sets) {
+		for k := range sets {
+			s := (first + k) % len(sets)
+			if i >= len(sets[s]) {
+				continue
 			}
-			mu.Lock()
-			out.requests += len(lat)
-			out.latencies = append(out.latencies, lat...)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			mu.Unlock()
-		})
+			w := sets[s][i]
+			wg.Go(func() {
+				<-release
+				lat := make([]time.Duration, 0, 1<<12)
+				var err error
+				for {
+					t0 := time.Now()
+					if !t0.Before(deadline) {
+						break
+					}
+					if err = w.do(); err != nil {
+						break
+					}
+					lat = append(lat, time.Since(t0))
+				}
+				mu.Lock()
+				out[s].requests += len(lat)
+				out[s].latencies = append(out[s].latencies, lat...)
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			})
+		}
 	}
+	start := time.Now()
+	deadline = start.Add(d)
+	close(release)
 	wg.Wait()
-	out.elapsed = time.Since(start)
+	elapsed := time.Since(start)
+	for s := range out {
+		out[s].elapsed = elapsed
+	}
 	return out, errors.Join(errs...)
+}
+
+func maxLen(sets [][]worker) int {
+	n := 0
+	for _, s := range sets {
+		n = max(n, len(s))
+	}
+	return n
 }
 
 // httpRequest is the request every HTTP round sends: what a browser-less
