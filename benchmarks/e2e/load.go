@@ -64,7 +64,8 @@ func closeAll(workers []worker) {
 }
 
 // runRound has every worker send requests, one at a time, until d has
-// passed, and returns what they measured together.
+// passed, and fails if any request fails. The workers' connections stay
+// open from one round to the next.
 func runRound(d time.Duration, workers []worker) (round, error) {
 	rounds, err := runRounds(d, [][]worker{workers}, 0)
 	return rounds[0], err
@@ -74,8 +75,8 @@ func runRound(d time.Duration, workers []worker) (round, error) {
 // side does: every worker is started before any sends, and all of them
 // stop at one deadline, so no set runs alone at either end of the round.
 // Workers are started alternately from each set, beginning with set
-// first, and a released worker runs in the order it was started; the
-// caller varies first so that no set always sends first.
+// first; the caller varies first so that no set is always the first to
+// send. It fails if any request fails.
 func runRounds(d time.Duration, sets [][]worker, first int) ([]round, error) {
 	var (
 		wg       sync.WaitGroup
