@@ -204,7 +204,7 @@ func (tr *tracer) addHop(n int, token string, a netip.Addr, k stepKind) {
 	case stepInvalid:
 		s.Text = what + " is not a valid hop, so the walk stops"
 	case stepUnclosedQuote:
-		s.Text = what + " opens a quoted string that is never closed, so the line's last element is invalid and the walk stops"
+		s.Text = what + " closes a quoted string that no quote opens, so it is not a valid hop and the walk stops"
 	case stepCounted:
 		s.Text = what + " is counted as a proxy (trusted_hops)"
 	case stepCountedClient:

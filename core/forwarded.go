@@ -18,113 +18,56 @@ package core
 // is rejected without being copied anywhere.
 const maxNode = 128
 
-// scanQuotes reads a line's quoting left to right, the only direction
-// RFC 7239 defines it in, and reports whether every quoted string is
-// terminated. This is the one part of a Forwarded line that cannot be
-// read from the right: a quote opened by a client swallows the rest of
-// the line, the proxies' elements included.
+// prevForwardedElement returns the start of the element that ends at
+// end, reading s from the right as the contract says: proxies append
+// their elements on the right, so nothing a client wrote further left may
+// change how those are read.
 //
-// It also returns lo, the index just after the last backslash that stands
-// outside a quoted string, or 0. Such a backslash escapes nothing, but
-// read from the right it looks like the escape of the quote after it, so
-// the walk must not pair quotes across it (see prevForwardedElement).
-// Nothing valid contains one, so whatever element holds it is malformed.
+// Scanning leftwards, a '"' outside a quoted string closes one, and the
+// quote that opens it is the nearest '"' to its left preceded by an even
+// number of backslashes (a quoted-pair escapes one byte, so an odd run
+// escapes the quote). A ',' outside quoted strings ends the element. When
+// a closing quote has no opening one, ok is false: the rest of the line,
+// s[:end], is one element, and it is invalid.
 //
-// Lines without a quote, nearly all of them, are recognised eight bytes at
-// a time, so the left-to-right pass costs an eighth of a walk's per-byte
-// price; in them a backslash pairs nothing, and lo stays 0.
-func scanQuotes[T text](s T) (lo int, closed bool) {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if zeroBytes(load8(s, i)^0x2222222222222222) != 0 {
-			break
-		}
-	}
-	for ; i < len(s) && s[i] != '"'; i++ {
-	}
-	if i == len(s) {
-		return 0, true
-	}
-	for j := i - 1; j >= 0; j-- {
-		if s[j] == '\\' {
-			lo = j + 1
-			break
-		}
-	}
-	in := false
-	for ; i < len(s); i++ {
-		switch c := s[i]; {
-		case !in:
-			in = c == '"'
-			if c == '\\' {
-				lo = i + 1
-			}
-		case c == '\\':
-			i++ // quoted-pair: the next byte is literal
-		case c == '"':
-			in = false
-		}
-	}
-	return lo, !in
-}
-
-// prevForwardedElement returns the start of the element that ends at end:
-// the index after the nearest comma to its left that is outside a quoted
-// string, or 0. The line's quotes must be closed, and lo is from
-// scanQuotes. Right of lo, every quote pairs as it does read from the
-// left. An element that reaches back to lo holds the stray backslash
-// before it, so its strict parse rejects it; its start is found reading
-// from the left (startBefore), which costs no more than scanQuotes did.
-// If a quote still finds no partner, the element runs back the same way.
-func prevForwardedElement[T text](s T, end, lo int) int {
-	for i := end - 1; i >= lo; i-- {
+// For a well-formed line this splits exactly as reading from the left
+// does; it differs only on malformed lines, where a client's quote left
+// open can no longer swallow the proxies' elements to its right.
+func prevForwardedElement[T text](s T, end int) (start int, ok bool) {
+	for i := end - 1; i >= 0; i-- {
 		switch s[i] {
 		case ',':
-			return i + 1
+			return i + 1, true
 		case '"':
-			// This quote closes a string; find the one that opens it, the
-			// nearest '"' to the left not escaped by a backslash.
-			j := i - 1
-			for ; j >= lo; j-- {
-				if s[j] == '"' && backslashesBefore(s, j, lo)%2 == 0 {
-					break
-				}
-			}
-			if j < lo {
-				return startBefore(s, lo)
+			j := openingQuote(s, i)
+			if j < 0 {
+				return 0, false
 			}
 			i = j
 		}
 	}
-	return startBefore(s, lo)
+	return 0, true
 }
 
-// startBefore returns the start of the element that holds s[at-1], read
-// from the left: the index after the last comma outside a quoted string
-// in s[:at], or 0.
-func startBefore[T text](s T, at int) int {
-	start, in := 0, false
-	for i := 0; i < at; i++ {
-		switch c := s[i]; {
-		case in && c == '\\':
-			i++
-		case c == '"':
-			in = !in
-		case !in && c == ',':
-			start = i + 1
+// openingQuote returns the index of the quote that opens the quoted
+// string closed by s[closing], or -1 when there is none.
+func openingQuote[T text](s T, closing int) int {
+	for j := closing - 1; j >= 0; j-- {
+		if s[j] != '"' {
+			continue
 		}
+		k := j - 1
+		for k >= 0 && s[k] == '\\' {
+			k--
+		}
+		if (j-1-k)%2 == 0 {
+			return j
+		}
+		// An escaped quote inside the string; the backslashes before it
+		// are inside it too, so the search goes on left of them.
+		j = k + 1
 	}
-	return start
-}
-
-// backslashesBefore counts the backslashes immediately to the left of
-// s[i], down to s[lo].
-func backslashesBefore[T text](s T, i, lo int) int {
-	n := 0
-	for i--; i >= lo && s[i] == '\\'; i-- {
-		n++
-	}
-	return n
+	return -1
 }
 
 // forwardedHop parses one forwarded-element, already trimmed, and returns

@@ -60,6 +60,8 @@ func FuzzResolve(f *testing.F) {
 	f.Add(uint8(1), "10.0.0.2:443", `for="a\", for=1.1.1.1", for=10.0.0.1`)
 	f.Add(uint8(1), "10.0.0.2:443", `for=a\"b, for=1.2.3.4"`)
 	f.Add(uint8(1), "10.0.0.2:443", `for="9.9.9.9, for=1.1.1.1;x="\""`)
+	f.Add(uint8(1), "10.0.0.2:443", `for="6.6.6.6, for=203.0.113.9`)
+	f.Add(uint8(1), "10.0.0.2:443", `x=\\"a,b";for=1.1.1.1, for="1.1.1.1\", for=10.0.0.1`)
 	f.Add(uint8(2), "10.0.0.2:443", " 5.5.5.5 ")
 	f.Add(uint8(3), "127.0.0.1:1", "1.1.1.1, 2.2.2.2, 3.3.3.3")
 	f.Add(uint8(4), "@", "for=1.1.1.1")
@@ -125,19 +127,23 @@ func FuzzResolve(f *testing.F) {
 // header, however the element is written.
 func amongHops(r *Resolver, lines []string, a netip.Addr) bool {
 	for _, line := range lines {
-		var parts []string
+		var parts []refElement
 		if r.kind == kindForwarded {
-			parts = splitOutsideQuotes(line, ',')
+			parts = refSplitForwarded(line)
 		} else {
-			parts = strings.Split(line, ",")
+			for _, p := range strings.Split(line, ",") {
+				parts = append(parts, refElement{text: p})
+			}
 		}
-		for _, e := range parts {
-			e = strings.Trim(e, " \t")
+		for _, el := range parts {
+			e := strings.Trim(el.text, " \t")
 			var got netip.Addr
 			var ok bool
-			if r.kind == kindForwarded {
+			switch {
+			case el.invalid:
+			case r.kind == kindForwarded:
 				got, ok = refForwardedHop(e)
-			} else {
+			default:
 				got, _, _, ok = refHop(e)
 			}
 			if ok && got == a {

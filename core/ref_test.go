@@ -2,14 +2,14 @@ package core
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
 // This file is a second implementation of the contract, written for
-// clarity rather than speed: it splits every line left to right into a
-// slice of elements and then walks the slice. The fuzz tests hold the real
-// resolver, which never builds that slice and reads Forwarded from the
-// right, to the same answers.
+// clarity rather than speed: it splits every line into a slice of
+// elements and then walks the slice. The fuzz tests hold the real
+// resolver, which never builds that slice, to the same answers.
 
 type refAnswer struct {
 	addr   netip.Addr
@@ -37,16 +37,18 @@ func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 	if r.kind == kindSingle {
 		return refSingle(peer, lines)
 	}
-	var elems []string
+	var elems []refElement
 	for _, line := range lines {
-		var parts []string
+		var parts []refElement
 		if r.kind == kindForwarded {
-			parts = splitOutsideQuotes(line, ',')
+			parts = refSplitForwarded(line)
 		} else {
-			parts = strings.Split(line, ",")
+			for _, p := range strings.Split(line, ",") {
+				parts = append(parts, refElement{text: p})
+			}
 		}
 		for _, e := range parts {
-			if e = strings.Trim(e, " \t"); e != "" {
+			if e.text = strings.Trim(e.text, " \t"); e.text != "" {
 				elems = append(elems, e)
 			}
 		}
@@ -62,10 +64,12 @@ func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 			a  netip.Addr
 			ok bool
 		)
-		if r.kind == kindForwarded {
-			a, ok = refForwardedHop(elems[i])
-		} else {
-			a, _, _, ok = refHop(elems[i])
+		switch {
+		case elems[i].invalid:
+		case r.kind == kindForwarded:
+			a, ok = refForwardedHop(elems[i].text)
+		default:
+			a, _, _, ok = refHop(elems[i].text)
 		}
 		if !ok {
 			last.reason = Broken
@@ -105,6 +109,57 @@ func refSingle(peer refAnswer, lines []string) refAnswer {
 		return peer
 	}
 	return refAnswer{addr: a, reason: Header, hop: 1}
+}
+
+// refElement is one element of a list header, as split from its line.
+type refElement struct {
+	text    string
+	invalid bool // a Forwarded element with a closing quote and no opening one
+}
+
+// refSplitForwarded splits a Forwarded line into elements the way the
+// contract says, from the right: it pairs each closing quote with the
+// nearest quote to its left that is preceded by an even number of
+// backslashes, and treats commas between such a pair as text. When a
+// closing quote has no partner, everything left of the elements already
+// split off is one invalid element. The elements are returned left to
+// right.
+func refSplitForwarded(s string) []refElement {
+	var rev []refElement
+	end := len(s)
+	for i := len(s) - 1; i >= 0; i-- {
+		switch s[i] {
+		case ',':
+			rev = append(rev, refElement{text: s[i+1 : end]})
+			end = i
+		case '"':
+			open := -1
+			for j := i - 1; j >= 0 && open < 0; j-- {
+				if s[j] == '"' && refEvenBackslashesBefore(s, j) {
+					open = j
+				}
+			}
+			if open < 0 {
+				rev = append(rev, refElement{text: s[:end], invalid: true})
+				slices.Reverse(rev)
+				return rev
+			}
+			i = open
+		}
+	}
+	rev = append(rev, refElement{text: s[:end]})
+	slices.Reverse(rev)
+	return rev
+}
+
+// refEvenBackslashesBefore reports whether an even number of backslashes,
+// zero included, stands right before s[i].
+func refEvenBackslashesBefore(s string, i int) bool {
+	n := 0
+	for i--; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 0
 }
 
 // splitOutsideQuotes splits s at sep where sep is not inside a quoted

@@ -14,9 +14,9 @@ import (
 // written by trusted proxies can be believed. Walking from the right and
 // stopping at the first hop we cannot vouch for is the only order in which
 // a client cannot choose the answer. It also means the cost is the number
-// of hops inspected, however long a header the client sent. (Forwarded
-// lines are also checked once for a quote left open, eight bytes at a
-// time; see scanQuotes.)
+// of hops inspected, however long a header the client sent; Forwarded is
+// split into elements from the right for the same reason (see
+// prevForwardedElement).
 //
 // All lines are read as one list, last line first: a client can send a line
 // of its own, and a proxy may append a new line rather than extend one.
@@ -27,22 +27,10 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 	n := 0 // non-empty hops seen
 	for li := len(lines) - 1; li >= 0; li-- {
 		line := lines[li]
-		lo := 0 // Forwarded: where reading quotes from the right must stop
-		if r.kind == kindForwarded {
-			var closed bool
-			if lo, closed = scanQuotes(line); !closed {
-				// A quoted string left open runs to the end of the line,
-				// so the line's last element is malformed, whatever it
-				// seems to say when read from the right.
-				n++
-				traceHop(tr, n, line, netip.Addr{}, stepUnclosedQuote)
-				return brokenAt(last, lastN, tr)
-			}
-		}
 		for end := len(line); end >= 0; {
-			var start int
+			start, paired := 0, true
 			if r.kind == kindForwarded {
-				start = prevForwardedElement(line, end, lo)
+				start, paired = prevForwardedElement(line, end)
 			} else {
 				start = prevComma(line[:end])
 			}
@@ -52,6 +40,10 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 				continue // empty elements are skipped
 			}
 			n++
+			if !paired {
+				traceHop(tr, n, el, netip.Addr{}, stepUnclosedQuote)
+				return brokenAt(last, lastN, tr)
+			}
 			var (
 				h  hop
 				ok bool
