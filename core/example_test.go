@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -113,4 +114,17 @@ func ExampleParsePeer() {
 	// "[::ffff:10.0.0.2]:443" ip=true unix=false "10.0.0.2:443"
 	// "@" ip=false unix=true "@"
 	// "nonsense" ip=false unix=false ""
+}
+
+// A middleware stores the decision in the request's context, and any code
+// below it reads it back.
+func ExampleNewContext() {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	r := res.ResolveValues(core.ParsePeer("10.0.0.4:1234"), []string{"203.0.113.7, 10.0.0.3"})
+	ctx := core.NewContext(context.Background(), r)
+
+	if got, ok := core.FromContext(ctx); ok {
+		fmt.Println(got, got.Reason)
+	}
+	// Output: 203.0.113.7 header
 }

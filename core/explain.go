@@ -98,6 +98,7 @@ type note uint8
 const (
 	notePeerTrusted note = iota
 	notePeerUntrusted
+	notePeerHeadersIgnored
 	noteUnixTrusted
 	noteUnixUntrusted
 	notePeerUnknown
@@ -144,6 +145,10 @@ func (tr *tracer) addPeer(p Peer, n note) {
 		} else {
 			s.Text = fmt.Sprintf("peer %s is not a trusted proxy, so it is the client and its headers are ignored", p)
 		}
+	case notePeerHeadersIgnored:
+		s.Token = p.String()
+		s.Addr = p.Addr()
+		s.Text = fmt.Sprintf("peer %s sent a PROXY header that names no client, so it is the client and its headers are ignored, trusted or not", p)
 	case noteUnixTrusted:
 		s.Text = "peer is a Unix socket and trust_unix_socket is on"
 	case noteUnixUntrusted:

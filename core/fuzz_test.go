@@ -61,6 +61,7 @@ func FuzzResolve(f *testing.F) {
 	f.Add(uint8(1), "10.0.0.2:443", `for=a\"b, for=1.2.3.4"`)
 	f.Add(uint8(1), "10.0.0.2:443", `for="9.9.9.9, for=1.1.1.1;x="\""`)
 	f.Add(uint8(1), "10.0.0.2:443", `for="6.6.6.6, for=203.0.113.9`)
+	f.Add(uint8(0x80), "10.0.0.2:443", "6.6.6.6")
 	f.Add(uint8(1), "10.0.0.2:443", `x=\\"a,b";for=1.1.1.1, for="1.1.1.1\", for=10.0.0.1`)
 	f.Add(uint8(2), "10.0.0.2:443", " 5.5.5.5 ")
 	f.Add(uint8(3), "127.0.0.1:1", "1.1.1.1, 2.2.2.2, 3.3.3.3")
@@ -102,11 +103,13 @@ func FuzzResolve(f *testing.F) {
 		for _, l := range lines {
 			b = append(b, []byte(l))
 		}
-		if again := r.ResolveBytes(ParsePeerBytes([]byte(peerText)), b); again != got {
+		if again := r.ResolveBytes(peer, b); again != got {
 			t.Fatalf("ResolveBytes = %+v, ResolveValues = %+v", again, got)
 		}
-		if again := r.ResolveRemoteAddr(peerText, lines); again != got {
-			t.Fatalf("ResolveRemoteAddr = %+v, ResolveValues = %+v", again, got)
+		if !peer.HeadersIgnored() {
+			if again := r.ResolveRemoteAddr(peerText, lines); again != got {
+				t.Fatalf("ResolveRemoteAddr = %+v, ResolveValues = %+v", again, got)
+			}
 		}
 		if ex := r.ExplainValues(peer, lines); ex.Result != got || len(ex.Steps) == 0 {
 			t.Fatalf("Explain = %+v, Resolve = %+v", ex.Result, got)
@@ -200,13 +203,18 @@ func normalConfig(c Config) Config {
 }
 
 // fuzzRequest decodes a fuzz input the way the resolver fuzz targets
-// share: which picks one of configs, the header's lines are split at
-// "\n" (an empty header is no line at all), and peerText is parsed as a
-// net/http RemoteAddr would be.
+// share: which's low bits pick one of configs and its top bit marks the
+// peer WithoutHeaders, the header's lines are split at "\n" (an empty
+// header is no line at all), and peerText is parsed as a net/http
+// RemoteAddr would be.
 func fuzzRequest(configs []Config, which uint8, peerText, header string) (*Resolver, Peer, []string) {
 	var lines []string
 	if header != "" {
 		lines = strings.Split(header, "\n")
 	}
-	return MustNew(configs[int(which)%len(configs)]), ParsePeer(peerText), lines
+	peer := ParsePeer(peerText)
+	if which&0x80 != 0 {
+		peer = peer.WithoutHeaders()
+	}
+	return MustNew(configs[int(which&0x7f)%len(configs)]), peer, lines
 }

@@ -16,6 +16,9 @@ type Peer struct {
 	addr netip.Addr
 	port uint16
 	kind peerKind
+	// headersIgnored: the peer speaks for a party nobody named, so its
+	// headers are never believed (see WithoutHeaders).
+	headersIgnored bool
 }
 
 type peerKind uint8
@@ -111,6 +114,26 @@ func peerFromIP(ip net.IP, port int) Peer {
 	}
 	return Peer{addr: a, port: uint16(port), kind: peerIP}
 }
+
+// WithoutHeaders returns p marked so that Resolve never believes its
+// headers, even when its address is a trusted proxy: the answer is p
+// itself, with reason PeerUntrusted.
+//
+// It is for a connection that reached us through a load balancer whose
+// PROXY protocol header named no client (version 1 UNKNOWN, version 2
+// LOCAL, or family UNSPEC or UNIX). The socket's peer is then the load
+// balancer, but the bytes that follow, HTTP headers included, were written
+// by whoever is behind it, and the load balancer said it does not know who
+// that is. Being allowed to send a PROXY header does not make a load
+// balancer an HTTP proxy whose headers count. netconn.ConnInfo.Peer
+// applies it; adapters take their peer from there.
+func (p Peer) WithoutHeaders() Peer {
+	p.headersIgnored = p.kind == peerIP
+	return p
+}
+
+// HeadersIgnored reports whether p was marked by WithoutHeaders.
+func (p Peer) HeadersIgnored() bool { return p.headersIgnored }
 
 // AddrPort returns the peer's address and port; it is invalid unless IsIP.
 func (p Peer) AddrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.port) }

@@ -3,7 +3,9 @@ package core
 import (
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +76,48 @@ func TestPeerFromNetAddrAllocs(t *testing.T) {
 	a := net.Addr(&net.TCPAddr{IP: net.ParseIP("203.0.113.7"), Port: 4711})
 	if n := testing.AllocsPerRun(100, func() { _ = PeerFromNetAddr(a) }); n != 0 {
 		t.Errorf("PeerFromNetAddr allocates %v times", n)
+	}
+}
+
+// TestPeerWithoutHeaders: a peer whose PROXY header named no client is
+// the answer, with reason peer-untrusted, even when its address is a
+// trusted proxy and it sent a header; every path agrees.
+func TestPeerWithoutHeaders(t *testing.T) {
+	for _, cfg := range []Config{
+		{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"},
+		{TrustedProxies: []string{"loopback", "10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12", "fc00::/7", "cloudflare"}, Header: "Forwarded"},
+		{TrustedProxies: []string{"loopback"}, Header: "X-Real-IP", TrustUnixSocket: true},
+		{TrustedProxies: []string{"loopback"}},
+	} {
+		r := MustNew(cfg)
+		for _, text := range []string{"127.0.0.1:443", "[::1]:443"} {
+			p := ParsePeer(text).WithoutHeaders()
+			if !p.HeadersIgnored() || !p.IsIP() || p.String() != text {
+				t.Fatalf("%s: WithoutHeaders gave %+v", text, p)
+			}
+			lines := []string{"6.6.6.6", "for=6.6.6.6"}
+			got := r.ResolveValues(p, lines)
+			if got.Reason != PeerUntrusted || got.AddrPort() != p.AddrPort() || got.Peer != p || got.Hop != 0 {
+				t.Errorf("%+v: %s: %+v", cfg, text, got)
+			}
+			h := http.Header{}
+			if r.HeaderKey() != "" {
+				h[r.HeaderKey()] = lines
+			}
+			if again := r.ResolvePeer(p, h); again != got {
+				t.Errorf("ResolvePeer %+v, ResolveValues %+v", again, got)
+			}
+			ex := r.ExplainValues(p, lines)
+			if ex.Result != got || !strings.Contains(ex.String(), "names no client") {
+				t.Errorf("Explain:\n%s", ex)
+			}
+		}
+	}
+	// Only an IP peer can be marked: a Unix-socket or unknown peer has no
+	// address to answer with, and stays what it was.
+	for _, p := range []Peer{UnixPeer, {}} {
+		if q := p.WithoutHeaders(); q != p {
+			t.Errorf("%+v marked: %+v", p, q)
+		}
 	}
 }

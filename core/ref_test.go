@@ -21,7 +21,7 @@ func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 	peer := refAnswer{addr: p.Addr()}
 	switch {
 	case p.IsIP():
-		if !r.trust.Contains(p.Addr()) {
+		if p.HeadersIgnored() || !r.trust.Contains(p.Addr()) {
 			peer.reason = PeerUntrusted
 			return peer
 		}

@@ -160,6 +160,10 @@ func (r *Resolver) ResolveBytes(peer Peer, lines [][]byte) (res Result) {
 func resolve[T text](r *Resolver, p Peer, lines []T, tr *tracer) (hop, int, Reason) {
 	switch p.kind {
 	case peerIP:
+		if p.headersIgnored {
+			tr.peer(p, notePeerHeadersIgnored)
+			return hop{}, 0, PeerUntrusted
+		}
 		if !r.trust.contains(p.addr) {
 			tr.peer(p, notePeerUntrusted)
 			return hop{}, 0, PeerUntrusted

@@ -127,7 +127,7 @@ func firstLine[T text](lines []T) string {
 // during the call, so it may be a view of a []byte (see view).
 func (r *Resolver) resolveFast(p Peer, line string, nlines int, res *Result) bool {
 	f := &r.fast
-	if !f.on || p.kind != peerIP || !p.addr.Is4() {
+	if !f.on || p.kind != peerIP || p.headersIgnored || !p.addr.Is4() {
 		return false
 	}
 	b := p.addr.As4()

@@ -5,6 +5,8 @@ import (
 	"net"
 	"reflect"
 	"sync"
+
+	"github.com/trustedip/trustedip/core"
 )
 
 // InfoOf returns the ConnInfo of a connection as a framework hands it
@@ -33,6 +35,37 @@ func InfoOf(c net.Conn) *ConnInfo {
 	socketInfo(inner, info)
 	info.Client = info.SocketPeer
 	return info
+}
+
+// PeerOf returns the peer a request on c is resolved from, without a
+// system call: for a connection a Listener accepted, ConnInfo.Peer (the
+// verified client, or a load balancer whose PROXY header named no client,
+// marked so that its headers are ignored); for any other connection, its
+// remote address, a Unix socket giving core.UnixPeer. It looks through
+// the same wrappers as InfoOf.
+//
+// Adapters use it rather than a RemoteAddr string: a Unix-socket client
+// names its own socket file, and "6.6.6.6:1234" is a valid file name.
+func PeerOf(c net.Conn) core.Peer {
+	if c == nil {
+		return core.Peer{}
+	}
+	inner := c
+	for range maxUnwrap {
+		switch v := inner.(type) {
+		case *Conn:
+			return v.info.Peer()
+		case *net.TCPConn, *net.UnixConn, *net.UDPConn:
+			// A socket of the net package wraps nothing.
+			return core.PeerFromNetAddr(c.RemoteAddr())
+		}
+		next := unwrapOnce(inner)
+		if next == nil {
+			break
+		}
+		inner = next
+	}
+	return core.PeerFromNetAddr(c.RemoteAddr())
 }
 
 // maxUnwrap bounds the search through wrappers.
@@ -83,6 +116,16 @@ func (r *connRef) get() *ConnInfo {
 //	srv := &http.Server{Handler: h, ConnContext: netconn.ConnContext}
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, &connRef{conn: c})
+}
+
+// PeerFromContext returns PeerOf the connection a request arrived on, as
+// recorded by ConnContext.
+func PeerFromContext(ctx context.Context) (core.Peer, bool) {
+	r, ok := ctx.Value(connKey{}).(*connRef)
+	if !ok {
+		return core.Peer{}, false
+	}
+	return PeerOf(r.conn), true
 }
 
 // FromContext returns the ConnInfo of the connection a request arrived

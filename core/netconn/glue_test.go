@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/sockettest"
 )
 
 // TestConnContextReachesHandlers: with ConnContext, a net/http handler
@@ -66,5 +69,36 @@ func TestConnContextWithoutListener(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(body), "127.0.0.9") {
 		t.Fatalf("body %q", body)
+	}
+}
+
+// TestPeerOfPlainConns: a connection that did not come through a Listener
+// gives its remote address, and a Unix-socket connection gives
+// core.UnixPeer whatever name the client bound.
+func TestPeerOfPlainConns(t *testing.T) {
+	l, path := sockettest.ListenUnix(t)
+	t.Chdir(t.TempDir())
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	c, err := sockettest.DialUnixAs(path, "6.6.6.6:1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	server := <-accepted
+	defer server.Close()
+	if server.RemoteAddr().String() != "6.6.6.6:1234" {
+		t.Fatalf("the client's name is %q", server.RemoteAddr())
+	}
+	if p := PeerOf(server); p != core.UnixPeer {
+		t.Fatalf("PeerOf a Unix socket named %q: %v", server.RemoteAddr(), p)
+	}
+	if p := PeerOf(nil); p != (core.Peer{}) {
+		t.Fatalf("PeerOf(nil): %v", p)
 	}
 }

@@ -36,12 +36,22 @@ type ConnInfo struct {
 
 // Peer returns the client as the resolver's peer: the verified client, or
 // core.UnixPeer for a Unix socket without a PROXY address.
+//
+// When the PROXY header named no client (version 1 UNKNOWN, version 2
+// LOCAL, or family UNSPEC or UNIX), the peer is the load balancer's
+// address marked core.Peer.WithoutHeaders: whoever is behind it wrote the
+// request's headers, so they are not believed, even where the load
+// balancer is also a trusted proxy of the resolver.
 func (i *ConnInfo) Peer() core.Peer {
 	if i == nil {
 		return core.Peer{}
 	}
 	if i.Client.IsValid() {
-		return core.PeerFromAddrPort(i.Client)
+		p := core.PeerFromAddrPort(i.Client)
+		if i.Proxy != nil && !i.Proxy.NamesClient() {
+			p = p.WithoutHeaders()
+		}
+		return p
 	}
 	if i.Unix {
 		return core.UnixPeer

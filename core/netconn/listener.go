@@ -218,7 +218,7 @@ func (l *Listener) readHeader(c *Conn) Reason {
 			case perr == nil:
 				c.info.Proxy = &h
 				c.pending = buf[hn:]
-				if h.Command == proxyproto.Proxy && h.Source.IsValid() {
+				if h.NamesClient() {
 					c.info.Client = normal(h.Source)
 				}
 				return AcceptedWithHeader

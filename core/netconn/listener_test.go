@@ -297,6 +297,54 @@ func TestV1UnknownUsesSocketEndpoints(t *testing.T) {
 	}
 }
 
+// TestHeaderNamingNoClient: after a PROXY header that names no client
+// (v1 UNKNOWN, v2 LOCAL, v2 families UNSPEC and UNIX), the connection's
+// peer is the load balancer, marked so that the resolver never believes
+// the HTTP headers that follow, which whoever is behind it wrote. A
+// header that names a client gives that client, unmarked. PeerOf and
+// InfoOf agree through a wrapper.
+func TestHeaderNamingNoClient(t *testing.T) {
+	unix, err := proxyproto.Header{Version: 2, Command: proxyproto.Proxy, Family: proxyproto.FamilyUnix,
+		Transport: proxyproto.TransportStream, SourceUnix: "/run/c.sock", DestinationUnix: "/run/lb.sock"}.AppendV2(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := netip.MustParseAddrPort("203.0.113.7:40000")
+	for _, tc := range []struct {
+		name   string
+		header []byte
+		named  bool
+	}{
+		{"v1 UNKNOWN", []byte("PROXY UNKNOWN\r\n"), false},
+		{"v1 UNKNOWN with addresses", []byte("PROXY UNKNOWN 203.0.113.7 127.0.0.1 40000 443\r\n"), false},
+		{"v2 LOCAL", v2Header(0, netip.AddrPort{}, netip.AddrPort{}), false},
+		{"v2 LOCAL with addresses", v2Header(0, client, netip.MustParseAddrPort("127.0.0.1:443")), false},
+		{"v2 PROXY UNSPEC", v2Header(1, netip.AddrPort{}, netip.AddrPort{}), false},
+		{"v2 PROXY UNIX", unix, false},
+		{"v1 TCP4", []byte("PROXY TCP4 203.0.113.7 127.0.0.1 40000 443\r\n"), true},
+		{"v2 PROXY INET", v2Header(1, client, netip.MustParseAddrPort("127.0.0.1:443")), true},
+	} {
+		l := newTestListener(t)
+		dialFrom(t, l, lbAddr).Write(tc.header)
+		c := acceptOne(t, l)
+		p := c.Info().Peer()
+		if tc.named {
+			if p.HeadersIgnored() || p.AddrPort() != client {
+				t.Errorf("%s: peer %v, ignored %v; want the client, believed", tc.name, p, p.HeadersIgnored())
+			}
+		} else if !p.HeadersIgnored() || p.Addr() != lbAddr || p.AddrPort() != c.Info().SocketPeer {
+			t.Errorf("%s: peer %v, ignored %v; want the load balancer %v, ignored", tc.name, p, p.HeadersIgnored(), c.Info().SocketPeer)
+		}
+		if c.Info().Proxy.NamesClient() != tc.named {
+			t.Errorf("%s: NamesClient %v", tc.name, !tc.named)
+		}
+		wrapped := tls.Server(c, &tls.Config{})
+		if PeerOf(c) != p || PeerOf(wrapped) != p || InfoOf(wrapped).Peer() != p {
+			t.Errorf("%s: PeerOf %v, through TLS %v", tc.name, PeerOf(c), PeerOf(wrapped))
+		}
+	}
+}
+
 func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	l := newTestListener(t)
 	stranger := dialFrom(t, l, strangerAddr)

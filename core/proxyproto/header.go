@@ -50,6 +50,15 @@ type Header struct {
 	checksummed bool
 }
 
+// NamesClient reports whether the header names the client behind the load
+// balancer: Command Proxy with family INET or INET6. Version 1 UNKNOWN,
+// version 2 LOCAL, and version 2 families UNSPEC and UNIX name none: the
+// load balancer could not say who is behind it, though the bytes that
+// follow still come from that unknown party.
+func (h Header) NamesClient() bool {
+	return h.Command == Proxy && (h.Family == FamilyINET || h.Family == FamilyINET6) && h.Source.IsValid()
+}
+
 // Checksummed reports whether the header carried a CRC32C TLV. Parse only
 // returns such a header when the checksum matched, so this is also whether
 // the header's integrity was verified.
