@@ -1,13 +1,13 @@
 // Package echomw puts trustedip's answer into echo v4: a middleware that
-// stores the Result with c.Set, and an echo.IPExtractor, so that
-// c.RealIP() and every echo middleware that keys on it (RateLimiter's
-// default identifier, Logger's ${remote_ip}, RequestLogger's RemoteIP,
-// the X-Real-Ip and X-Forwarded-For headers Proxy sends upstream) use the
-// verified address.
+// stores the Result in the request's context, and an echo.IPExtractor, so
+// that c.RealIP() and every echo middleware that keys on it (RateLimiter's
+// default identifier, Logger's ${remote_ip}, RequestLogger's RemoteIP, the
+// X-Real-Ip header Proxy sends upstream) use the verified address.
 //
-// Both take the peer from r.RemoteAddr and every line of the configured
-// header (Header.Values, never Get: a client can always add a line of its
-// own), and ask the core resolver. They parse nothing themselves.
+// Both take the socket peer from the connection (nethttpmw.Peer) and every
+// line of the configured header (Header.Values, never Get: a client can
+// always add a line of its own), and ask the core resolver. They parse
+// nothing themselves.
 //
 // # Why echo's default is spoofable
 //
@@ -22,19 +22,21 @@
 // # Use
 //
 //	e := echo.New()
-//	echomw.Configure(e, res)
+//	if err := echomw.Configure(e, res); err != nil { ... }
 //
-// Configure sets e.IPExtractor; with WithRejectBroken it also installs,
-// with e.Pre, a middleware that refuses broken requests. The extractor
-// only sees the *http.Request, so it resolves again on each c.RealIP()
-// call (the resolver does not allocate; the returned string does);
-// handlers that want the reason or the port read FromContext.
+// Configure sets e.IPExtractor and installs, with e.Pre, the middleware
+// that stores each request's Result as it arrives; with WithRejectBroken
+// that middleware also refuses broken requests. c.RealIP() answers from
+// the stored Result, so a request has one answer however often it is
+// asked and whatever later middleware does to its headers.
 //
-// Because Configure's answers are worked out when asked, they follow the
-// request as it is then. A middleware that rewrites the configured header
-// first changes them: echo's Proxy sets X-Real-Ip on the request to
-// c.RealIP(), so with X-Real-IP configured, a request that was broken
-// reads afterwards as header, with the same address. Where the first
-// answer must stand, install New as well, with e.Pre: FromContext and
-// ClientIP then return the Result it stored as the request arrived.
+// # What echo's Proxy sends upstream
+//
+// With the IPExtractor set, Proxy sets X-Real-Ip to c.RealIP(), the
+// verified client, replacing any the client sent. X-Forwarded-For is not
+// ours to decide: for plain HTTP, Go's reverse proxy appends the socket
+// peer to whatever X-Forwarded-For the request carried; for a WebSocket,
+// Proxy sets it to c.RealIP() only when the request had none, and
+// otherwise forwards the client's own line unchanged. An upstream behind
+// echo's Proxy should read X-Real-Ip, not X-Forwarded-For.
 package echomw

@@ -27,7 +27,9 @@ import (
 // its own X-Forwarded-For does not get a new one.
 func TestRateLimiterKeysOnTrustedIP(t *testing.T) {
 	e := echo.New()
-	Configure(e, xff)
+	if err := Configure(e, xff); err != nil {
+		panic(err)
+	}
 	e.Use(middleware.RateLimiter(middleware.NewRateLimiterMemoryStore(1))) // burst 1
 	e.GET("/", func(c echo.Context) error { return c.NoContent(200) })
 
@@ -54,7 +56,9 @@ func TestLoggersLogTrustedIP(t *testing.T) {
 	var buf bytes.Buffer
 	var logged []string
 	e := echo.New()
-	Configure(e, xff)
+	if err := Configure(e, xff); err != nil {
+		panic(err)
+	}
 	e.Use(middleware.LoggerWithConfig(middleware.LoggerConfig{Format: "${remote_ip}\n", Output: &buf}))
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogRemoteIP: true,
@@ -83,7 +87,9 @@ func TestPreLoggerLogsRejected(t *testing.T) {
 	var pre, use bytes.Buffer
 	e := echo.New()
 	e.Pre(middleware.LoggerWithConfig(middleware.LoggerConfig{Format: "${status} ${remote_ip}\n", Output: &pre}))
-	Configure(e, xff, WithRejectBroken(0))
+	if err := Configure(e, xff, WithRejectBroken(0)); err != nil {
+		panic(err)
+	}
 	e.Use(middleware.LoggerWithConfig(middleware.LoggerConfig{Format: "${status} ${remote_ip}\n", Output: &use}))
 	e.GET("/", func(c echo.Context) error { return c.NoContent(204) })
 
@@ -104,7 +110,9 @@ func TestProxySendsTrustedIP(t *testing.T) {
 	proxying := func(configure bool) *echo.Echo {
 		e := echo.New()
 		if configure {
-			Configure(e, xff)
+			if err := Configure(e, xff); err != nil {
+				panic(err)
+			}
 		}
 		e.Use(middleware.Proxy(middleware.NewRoundRobinBalancer([]*middleware.ProxyTarget{{URL: target}})))
 		return e
@@ -132,10 +140,12 @@ func TestProxySendsTrustedIP(t *testing.T) {
 	}
 }
 
-// TestProxyWebSocketSendsTrustedIP: for a WebSocket, Proxy hijacks the
-// connection and writes the request upstream itself, setting
-// X-Forwarded-For to c.RealIP() when the request had none.
-func TestProxyWebSocketSendsTrustedIP(t *testing.T) {
+// TestProxyWebSocketForwardedFor: for a WebSocket, Proxy hijacks the
+// connection and writes the request upstream itself. It sets X-Real-Ip to
+// c.RealIP(), and X-Forwarded-For to c.RealIP() only when the request had
+// none: a client's own X-Forwarded-For goes upstream unchanged, as the
+// package documentation warns.
+func TestProxyWebSocketForwardedFor(t *testing.T) {
 	upstream, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -161,24 +171,32 @@ func TestProxyWebSocketSendsTrustedIP(t *testing.T) {
 	// The peer is 127.0.0.1: trusted here, and X-Real-IP is the header.
 	loopback := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Real-IP"})
 	e := echo.New()
-	Configure(e, loopback)
+	if err := Configure(e, loopback); err != nil {
+		t.Fatal(err)
+	}
 	e.Use(middleware.Proxy(middleware.NewRoundRobinBalancer([]*middleware.ProxyTarget{{URL: target}})))
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Real-Ip: 203.0.113.7\r\n\r\n")
-	var h http.Header
-	select {
-	case h = <-got:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the upstream got no request")
-	}
-	if h.Get("X-Forwarded-For") != "203.0.113.7" || h.Get("X-Real-Ip") != "203.0.113.7" {
-		t.Fatalf("upstream saw X-Forwarded-For %q, X-Real-Ip %q", h.Get("X-Forwarded-For"), h.Get("X-Real-Ip"))
+	for _, tc := range []struct{ extra, wantXFF string }{
+		{"", "203.0.113.7"},
+		{"X-Forwarded-For: 6.6.6.6\r\n", "6.6.6.6"},
+	} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Real-Ip: 203.0.113.7\r\n"+tc.extra+"\r\n")
+		var h http.Header
+		select {
+		case h = <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the upstream got no request")
+		}
+		conn.Close()
+		if h.Get("X-Forwarded-For") != tc.wantXFF || h.Get("X-Real-Ip") != "203.0.113.7" {
+			t.Errorf("%q: upstream saw X-Forwarded-For %q, X-Real-Ip %q; want %q and the verified client",
+				tc.extra, h.Get("X-Forwarded-For"), h.Get("X-Real-Ip"), tc.wantXFF)
+		}
 	}
 }

@@ -13,7 +13,9 @@ import (
 func Example() {
 	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
 	e := echo.New()
-	echomw.Configure(e, res)
+	if err := echomw.Configure(e, res); err != nil {
+		panic(err)
+	}
 	e.GET("/", func(c echo.Context) error {
 		r, _ := echomw.FromContext(c)
 		fmt.Println(c.RealIP(), echomw.ClientIP(c), r.Reason, r.Hop)

@@ -1,38 +1,29 @@
 package echomw
 
 import (
+	"errors"
 	"net/http"
-	"sync"
-	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/nethttpmw"
 )
-
-// resultKey is the c.Set key. echo's store is keyed by string, so the key
-// carries the package path to stay clear of everyone else's.
-const resultKey = "github.com/trustedip/trustedip/echomw.Result"
 
 // rejectMessage is the message of the error WithRejectBroken returns.
 const rejectMessage = "client address could not be verified: broken"
 
-// New returns the middleware for res. It stores the Result with c.Set for
-// FromContext and ClientIP. It does not change c.RealIP(); set
-// e.IPExtractor to IPExtractor(res) for that, or use Configure, which
-// does both.
+// New returns the middleware for res. It stores the Result in the
+// request's context, for FromContext and ClientIP. It does not change
+// c.RealIP(); Configure does both.
 func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 	o := newOptions(opts)
-	newUsed.Store(true)
-	key := res.HeaderKey()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			// A pointer, stored as is: boxing a Result would be the same
-			// one allocation, and every FromContext would copy it twice.
-			result := new(core.Result)
-			*result = resolve(res, key, c.Request())
-			c.Set(resultKey, result)
+			r := c.Request()
+			result := resolve(res, r)
+			c.SetRequest(r.WithContext(core.NewContext(r.Context(), result)))
 			if o.rejectBroken && result.Reason == core.Broken {
 				// A fresh error each time: HTTPError is mutable
 				// (SetInternal), so a shared one could be changed by an
@@ -47,123 +38,85 @@ func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 // IPExtractor returns an echo.IPExtractor that answers with res, for
 // e.IPExtractor. c.RealIP() then returns the verified address, and so do
 // the echo middlewares built on it: RateLimiter's default identifier,
-// Logger's ${remote_ip}, and the X-Real-Ip (and, for WebSockets,
-// X-Forwarded-For) headers Proxy sends upstream.
+// Logger's ${remote_ip}, RequestLogger's RemoteIP, and the X-Real-Ip
+// header Proxy sends upstream.
 //
-// When there is no client address (an untrusted Unix-socket peer, or an
-// unparseable RemoteAddr) it returns "", as echo's own ExtractIPDirect
-// does for a RemoteAddr it cannot parse: RateLimiter then puts all such
-// requests in one bucket, and Proxy sends an empty X-Real-Ip rather than
-// one the client wrote.
+// A request that already carries a Result (Configure's middleware stores
+// one as it arrives) is answered from it, so every c.RealIP() of a request
+// gives the same answer, even after a middleware rewrites its headers, as
+// echo's Proxy does with X-Real-Ip. Otherwise res resolves the request
+// when asked.
+//
+// When there is no client address (an untrusted Unix-socket peer) it
+// returns "", as echo's own ExtractIPDirect does for a RemoteAddr it cannot
+// parse: RateLimiter then puts all such requests in one bucket, and Proxy
+// sends an empty X-Real-Ip rather than one the client wrote.
 func IPExtractor(res *core.Resolver) echo.IPExtractor {
-	key := res.HeaderKey()
-	return func(r *http.Request) string { return resolve(res, key, r).String() }
+	if res == nil {
+		panic("echomw: IPExtractor: nil *core.Resolver")
+	}
+	return func(r *http.Request) string {
+		if stored, ok := core.FromContext(r.Context()); ok {
+			return stored.String()
+		}
+		return resolve(res, r).String()
+	}
 }
 
-// resolve asks res about r: its RemoteAddr and every line of the header
-// named key. r.Header[key] is Header.Values without canonicalising a key
-// that HeaderKey has made canonical already.
-func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
+// resolve asks res about r: its socket peer and every line of the
+// header. r.Header[key] is Header.Values without canonicalising a key that
+// HeaderKey has made canonical already.
+func resolve(res *core.Resolver, r *http.Request) core.Result {
 	var lines []string
-	if key != "" {
+	if key := res.HeaderKey(); key != "" {
 		lines = r.Header[key]
 	}
-	return res.ResolveRemoteAddr(r.RemoteAddr, lines)
+	return res.ResolveValues(nethttpmw.Peer(r), lines)
 }
 
 // Configure makes e answer every request's client IP with res: it sets
 // e.IPExtractor to IPExtractor(res), so c.RealIP() and the middlewares
-// built on it agree, and lets FromContext and ClientIP answer for e's
-// requests.
+// built on it agree, and installs New's middleware with e.Pre, so that
+// FromContext and ClientIP answer too.
 //
-// It stores nothing per request. Each of c.RealIP(), FromContext and
-// ClientIP resolves from the request when it is called, which costs about
-// what one resolution costs and allocates nothing (RealIP's string is
-// kept between a client's requests: core.Result.String); a request that
-// never asks costs nothing at all. (New, by contrast, pays for echo's
-// store on every request.)
-//
-// With WithRejectBroken it also installs, with e.Pre, a middleware that
-// refuses broken requests. Pre middleware runs before routing and before
-// anything registered with Use, for every request, matched or not; so a
-// broken request is refused before the router, a rate limiter or a route's
-// middleware has done any work for it. A refused request never reaches
-// middleware added with Use: register a logger with e.Pre, before
+// Pre middleware runs before routing and before anything registered with
+// Use, for every request, matched or not. With WithRejectBroken a broken
+// request is therefore refused before the router, a rate limiter or a
+// route's middleware has done any work for it; it never reaches
+// middleware added with Use, so register a logger with e.Pre, before
 // Configure, to log those.
-func Configure(e *echo.Echo, res *core.Resolver, opts ...Option) {
-	echoResolvers.Store(e, res)
-	e.IPExtractor = IPExtractor(res)
-	if o := newOptions(opts); o.rejectBroken {
-		key := res.HeaderKey()
-		e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
-			return func(c echo.Context) error {
-				if resolve(res, key, c.Request()).Reason == core.Broken {
-					return echo.NewHTTPError(o.status, rejectMessage)
-				}
-				return next(c)
-			}
-		})
-	}
-}
-
-// echoResolvers maps each *echo.Echo passed to Configure to its resolver, for
-// FromContext and ClientIP. lastEcho keeps the last one found, since a
-// program usually has one Echo: the map's lookup would otherwise cost a
-// third of what answering does.
-var (
-	echoResolvers sync.Map
-	lastEcho      atomic.Pointer[echoResolver]
-)
-
-type echoResolver struct {
-	e   *echo.Echo
-	res *core.Resolver
-}
-
-// newUsed is set once New has made a middleware. Until then no request
-// has a Result in echo's store, and lookup does not ask the store, which
-// takes a lock to answer.
-var newUsed atomic.Bool
-
-// lookup returns the Result for c: the one New stored, or, for an Echo
-// passed to Configure, a fresh resolution.
-func lookup(c echo.Context) (core.Result, bool) {
-	if newUsed.Load() {
-		if r, ok := c.Get(resultKey).(*core.Result); ok {
-			return *r, true
-		}
-	}
-	if res := resolverOf(c.Echo()); res != nil {
-		return resolve(res, res.HeaderKey(), c.Request()), true
-	}
-	return core.Result{}, false
-}
-
-// resolverOf returns the resolver Configure gave e, or nil.
-func resolverOf(e *echo.Echo) *core.Resolver {
+//
+// What the framework forces: echo keeps a request's values in the
+// *http.Request or in its per-request store, and builds every middleware's
+// closure again for each request. Storing the Result in the request's
+// context costs its shallow copy and the context node, and e.Pre one
+// closure (two when no other Pre middleware is installed).
+func Configure(e *echo.Echo, res *core.Resolver, opts ...Option) error {
 	if e == nil {
-		return nil
+		return errors.New("echomw: Configure: nil *echo.Echo")
 	}
-	if last := lastEcho.Load(); last != nil && last.e == e {
-		return last.res
+	if res == nil {
+		return errors.New("echomw: Configure: nil *core.Resolver")
 	}
-	v, ok := echoResolvers.Load(e)
-	if !ok {
-		return nil
-	}
-	res := v.(*core.Resolver)
-	lastEcho.Store(&echoResolver{e: e, res: res})
-	return res
+	mw := New(res, opts...)
+	e.IPExtractor = IPExtractor(res)
+	e.Pre(mw)
+	return nil
 }
 
-// FromContext returns the Result for the request: the one New stored, or
-// for an Echo passed to Configure, the resolver's answer for the request.
-func FromContext(c echo.Context) (core.Result, bool) { return lookup(c) }
+// FromContext returns the Result the middleware stored for the request.
+func FromContext(c echo.Context) (core.Result, bool) {
+	r := c.Request()
+	if r == nil {
+		return core.Result{}, false
+	}
+	return core.FromContext(r.Context())
+}
 
-// ClientIP returns the verified client address as text, or "" when
-// neither New nor Configure applies to the request, or there is none.
+// ClientIP returns the verified client address as text, or "" when the
+// middleware did not run or there is none.
 func ClientIP(c echo.Context) string {
-	r, _ := lookup(c)
+	r, _ := FromContext(c)
 	return r.String()
 }
 
@@ -171,5 +124,9 @@ func ClientIP(c echo.Context) string {
 // peer, local and original destination, PROXY header. It needs the
 // server's ConnContext set to netconn.ConnContext.
 func ConnInfo(c echo.Context) (*netconn.ConnInfo, bool) {
-	return netconn.FromContext(c.Request().Context())
+	r := c.Request()
+	if r == nil {
+		return nil, false
+	}
+	return netconn.FromContext(r.Context())
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/sockettest"
 )
 
 var (
@@ -53,7 +54,9 @@ func serve(e *echo.Echo, r *http.Request) *httptest.ResponseRecorder {
 
 func configured(res *core.Resolver, s *seen, opts ...Option) *echo.Echo {
 	e := echo.New()
-	Configure(e, res, opts...)
+	if err := Configure(e, res, opts...); err != nil {
+		panic(err)
+	}
 	e.GET("/", s.handler)
 	return e
 }
@@ -168,7 +171,9 @@ func TestConfigureRunsForEveryRoute(t *testing.T) {
 	var early, notFound seen
 	e := echo.New()
 	e.GET("/early", early.handler)
-	Configure(e, xff)
+	if err := Configure(e, xff); err != nil {
+		panic(err)
+	}
 	e.RouteNotFound("/*", notFound.handler)
 
 	r := request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7"})
@@ -186,7 +191,9 @@ func TestConfigureRunsForEveryRoute(t *testing.T) {
 
 func TestConnInfo(t *testing.T) {
 	e := echo.New()
-	Configure(e, xff)
+	if err := Configure(e, xff); err != nil {
+		panic(err)
+	}
 	e.GET("/", func(c echo.Context) error {
 		info, ok := ConnInfo(c)
 		if !ok {
@@ -233,39 +240,42 @@ func allocsPerRequest(e *echo.Echo, h echo.HandlerFunc) float64 {
 	return testing.AllocsPerRun(500, func() { e.ServeHTTP(w, r) })
 }
 
-// TestAllocations: what the adapter adds to echo per request. echo
-// charges for c.Set (its store map, made per request) and builds each
-// middleware's closure per request; the stored Result is one more and
-// the resolver costs nothing. Installing with Pre costs one closure more
-// when there is no other Pre middleware. c.RealIP() costs at most the
-// string it returns, the first times a client is seen.
+// TestAllocations: what the adapter adds to echo per request, all of it
+// forced by echo: the closure echo builds for each middleware on every
+// request, and the request's shallow copy and context node that carry
+// the Result; e.Pre adds the closure that routes, when no other Pre
+// middleware is installed. The resolver costs nothing, and c.RealIP()
+// with the IPExtractor nothing more: it reads the stored Result, and
+// keeps a client's text between requests.
 func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	noop := func(echo.Context) error { return nil }
+	readIP := func(c echo.Context) error { _ = c.RealIP(); return nil }
+	configured := func() *echo.Echo {
+		e := echo.New()
+		if err := Configure(e, xff); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
 	bare := allocsPerRequest(echo.New(), noop)
 	use := echo.New()
 	use.Use(New(xff))
 	withUse := allocsPerRequest(use, noop)
-	withConfigure := allocsPerRequest(func() *echo.Echo { e := echo.New(); Configure(e, xff); return e }(), noop)
-	realIPBare := allocsPerRequest(echo.New(), func(c echo.Context) error { _ = c.RealIP(); return nil })
-	realIPConfigured := allocsPerRequest(func() *echo.Echo { e := echo.New(); e.IPExtractor = IPExtractor(xff); return e }(),
-		func(c echo.Context) error { _ = c.RealIP(); return nil })
-	t.Logf("allocations per request: bare echo %v, New with Use %v, Configure %v; a handler calling c.RealIP(): legacy %v, IPExtractor %v",
-		bare, withUse, withConfigure, realIPBare, realIPConfigured)
-	if withUse-bare > 4 {
-		t.Errorf("New adds %v allocations, want at most 4: closure, store map and its bucket, Result", withUse-bare)
+	withConfigure := allocsPerRequest(configured(), noop)
+	realIPConfigured := allocsPerRequest(configured(), readIP)
+	t.Logf("allocations per request: bare echo %v, New with Use %v, Configure %v, Configure and c.RealIP() %v",
+		bare, withUse, withConfigure, realIPConfigured)
+	if withUse-bare > 3 {
+		t.Errorf("New adds %v allocations, want at most 3: its closure, the request's copy, the context node", withUse-bare)
 	}
-	if withConfigure != bare {
-		t.Errorf("Configure adds %v allocations to a request that does not ask for its client, want none", withConfigure-bare)
+	if withConfigure-bare > 4 {
+		t.Errorf("Configure adds %v allocations, want at most 4: New's and echo's Pre closure", withConfigure-bare)
 	}
-	withReject := allocsPerRequest(func() *echo.Echo { e := echo.New(); Configure(e, xff, WithRejectBroken(0)); return e }(), noop)
-	if withReject-bare > 2 {
-		t.Errorf("Configure with WithRejectBroken adds %v allocations, want at most 2: echo's Pre closures", withReject-bare)
-	}
-	if realIPConfigured-bare > 1 {
-		t.Errorf("c.RealIP() with IPExtractor costs %v allocations, want at most 1 (the string)", realIPConfigured-bare)
+	if realIPConfigured != withConfigure {
+		t.Errorf("c.RealIP() under Configure costs %v allocations, want none", realIPConfigured-withConfigure)
 	}
 }
 
@@ -285,6 +295,58 @@ func TestTwoEchos(t *testing.T) {
 		}
 		if b.ourIP != "203.0.113.2" || b.res.Header != "X-Real-Ip" {
 			t.Fatalf("second Echo: %q %+v", b.ourIP, b.res)
+		}
+	}
+}
+
+// TestUnixPeerNamedLikeAnAddress: on a Unix-socket listener RemoteAddr is
+// the name the client bound its own socket to. A local client that names
+// it "127.0.0.1:1" must not pass for the trusted loopback proxy, nor one
+// that names it "6.6.6.6:1234" choose that address: the peer is taken
+// from the connection, a Unix socket.
+func TestUnixPeerNamedLikeAnAddress(t *testing.T) {
+	l, path := sockettest.ListenUnix(t)
+	loopback := core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}
+	trustUnix := loopback
+	trustUnix.TrustUnixSocket = true
+	echos := map[string]*echo.Echo{}
+	for name, cfg := range map[string]core.Config{"default": loopback, "trust-unix": trustUnix} {
+		e := echo.New()
+		if err := Configure(e, core.MustNew(cfg)); err != nil {
+			t.Fatal(err)
+		}
+		e.GET("/", func(c echo.Context) error {
+			res, _ := FromContext(c)
+			return c.String(200, c.RealIP()+"|"+ClientIP(c)+"|"+res.Reason.String())
+		})
+		echos[name] = e
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		echos[r.URL.Query().Get("cfg")].ServeHTTP(w, r)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	for _, tc := range []struct {
+		cfg, bound, xff, want string
+	}{
+		{"default", "127.0.0.1:1", "6.6.6.6", "||no-peer"},
+		{"default", "6.6.6.6:1234", "", "||no-peer"},
+		{"trust-unix", "127.0.0.1:1", "203.0.113.7", "203.0.113.7|203.0.113.7|header"},
+		{"trust-unix", "6.6.6.6:1234", "", "||no-header"},
+	} {
+		req, _ := http.NewRequest("GET", "http://unix/?cfg="+tc.cfg, nil)
+		if tc.xff != "" {
+			req.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		resp, err := sockettest.ClientAs(t, path, tc.bound).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != tc.want {
+			t.Errorf("%s, client bound to %q: %q, want %q", tc.cfg, tc.bound, b, tc.want)
 		}
 	}
 }

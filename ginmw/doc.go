@@ -1,11 +1,12 @@
 // Package ginmw puts trustedip's answer into gin: a gin.HandlerFunc that
-// stores the Result with c.Set, and Configure, which makes gin's own
-// c.ClientIP() return the same verified address.
+// stores the Result in the request's context, and Configure, which makes
+// gin's own c.ClientIP() return the same verified address.
 //
-// For every request the middleware takes the peer from r.RemoteAddr and
-// every line of the configured header (all its values, never Header.Get's
-// first: a client can always add a line of its own), asks the core
-// resolver, and keeps the answer. It parses nothing itself.
+// For every request the middleware takes the socket peer from the
+// connection (nethttpmw.Peer) and every line of the configured header (all
+// its values, never Header.Get's first: a client can always add a line of
+// its own), asks the core resolver, and keeps the answer. It parses
+// nothing itself.
 //
 // # Why gin's default is spoofable
 //
@@ -29,37 +30,30 @@
 // # How Configure makes c.ClientIP() agree
 //
 // c.ClientIP() can only learn the answer from the engine's settings, the
-// request's headers or its RemoteAddr. Configure leaves RemoteAddr (and so
-// c.RemoteIP()) as the socket peer. It turns off everything gin trusts:
-// SetTrustedProxies(nil), ForwardedByClientIP, RemoteIPHeaders and the
-// AppEngine flag. It then points engine.TrustedPlatform, the first thing
-// c.ClientIP() consults, at ClientIPHeader, and the middleware writes the
-// verified address there on every request (or "" when there is none, which
-// makes gin fall back to the socket peer). A second line says which
-// engine's resolver to ask: under Configure nothing is stored with c.Set,
-// which would make gin allocate its Keys map for every request, and
-// FromContext resolves again when it is called. ClientIPHeader contains a space, so it is not a valid header
-// name: net/http answers 400 to an HTTP/1.1 request that sends it and
-// resets an HTTP/2 stream that does, and quic-go's HTTP/3 server
-// (gin.RunQUIC) rejects it too; yet Header.Get finds it, because invalid
-// names are not canonicalised. A client therefore cannot reach
-// c.ClientIP() through it, not even on routes registered before
-// Configure, which do not run the middleware: there c.ClientIP() is the
-// socket peer.
+// request's headers, its RemoteAddr, or its context. Configure turns off
+// everything gin trusts: SetTrustedProxies(nil), ForwardedByClientIP,
+// RemoteIPHeaders, TrustedPlatform and the AppEngine flag. c.ClientIP()
+// then returns the host of RemoteAddr, and the middleware sets RemoteAddr
+// on the request the handlers after it see to the verified client as
+// "ip:port", or to "" when there is none. No header is involved, so no
+// header a client sends can become gin's client IP, on any route,
+// before or after Configure, or under a bridge such as fasthttpadaptor.
+// Routes registered before Configure do not run the middleware; there
+// c.ClientIP() is the socket peer.
 //
-// The header stays in place after the handlers return, so that gin's
-// Logger, which calls c.ClientIP() once the handler is done, logs the
-// verified client too.
+// gin also trusts every request that arrives on a Unix-socket listener,
+// whatever its settings, and then never looks at RemoteAddr (it answers
+// "<nil>" when no header applies). On such a listener the middleware
+// also hides http.LocalAddrContextKey from the handlers after it, so that
+// c.ClientIP() reads the RemoteAddr it wrote; ConnInfo still reports the
+// listener.
 //
-// Two consequences to know about:
-//
-//   - net/http's client refuses to send a request carrying an invalid
-//     header name. A handler that forwards c.Request itself, with
-//     httputil.ReverseProxy or an http.Client, must first delete
-//     ClientIPHeader from the outgoing request, for example in the
-//     proxy's Rewrite function:
-//     pr.Out.Header.Del(ginmw.ClientIPHeader).
-//   - On a Unix-socket listener gin skips RemoteAddr altogether, so when
-//     there is no verified address (an untrusted Unix-socket peer)
-//     c.ClientIP() returns "<nil>" where ClientIP returns "".
+// What the framework forces: gin keeps the request's client in
+// c.Request and nowhere else, so the middleware replaces c.Request with
+// a shallow copy (http.Request.WithContext) that carries the Result in
+// its context, and Configure adds the address text RemoteAddr holds:
+// three allocations per request. c.RemoteIP() reports the verified client
+// too; the socket peer is FromContext(c).Peer, and ConnInfo(c) has the
+// rest. gin.Default()'s Logger, which calls c.ClientIP() once the handler
+// is done, logs the verified client.
 package ginmw

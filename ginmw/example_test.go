@@ -18,12 +18,13 @@ func Example() {
 		panic(err)
 	}
 	engine.GET("/", func(c *gin.Context) {
-		fmt.Println(c.ClientIP(), ginmw.ClientIP(c), c.RemoteIP())
+		res, _ := ginmw.FromContext(c)
+		fmt.Println(c.ClientIP(), ginmw.ClientIP(c), res.Reason, res.Peer)
 	})
 
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.0.0.4:1234"
 	r.Header.Add("X-Forwarded-For", "6.6.6.6, 203.0.113.7:5555, 10.0.0.3")
 	engine.ServeHTTP(httptest.NewRecorder(), r)
-	// Output: 203.0.113.7 203.0.113.7 10.0.0.4
+	// Output: 203.0.113.7 203.0.113.7 header 10.0.0.4:1234
 }

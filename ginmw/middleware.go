@@ -1,173 +1,133 @@
 package ginmw
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/http"
-	"strconv"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/nethttpmw"
 )
-
-// ClientIPHeader is the request header in which Configure's middleware
-// hands the verified address to gin's c.ClientIP(), through
-// engine.TrustedPlatform. The space makes it an invalid header name: no
-// client can send it, since net/http rejects such requests, but
-// Header.Get still finds it because invalid names are left uncanonicalised.
-//
-// Delete it from a request before sending that request on with an
-// http.Client or httputil.ReverseProxy: net/http refuses to send invalid
-// header names.
-const ClientIPHeader = "Trustedip Client-IP"
 
 // rejectBody is the text a request rejected by WithRejectBroken gets.
 var rejectBody = []byte("client address could not be verified: " + core.Broken.String() + "\n")
 
-// resultKey is the c.Set key. An unexported type cannot collide with any
-// other package's key, nor be overwritten by one.
-type resultKey struct{}
-
-// New returns the middleware for res. It stores the Result with c.Set for
-// FromContext and ClientIP, which makes gin allocate its Keys map for the
-// request; gin's own c.ClientIP() is unaffected. To make that agree as
-// well, call Configure instead, which stores nothing with c.Set.
+// New returns the middleware for res. It stores the Result in the
+// request's context, for FromContext and ClientIP; gin's own c.ClientIP()
+// is left as the engine's settings make it. To make that agree as well,
+// call Configure instead, which installs this middleware itself.
 func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
-	o := newOptions(opts)
+	return middleware(res, newOptions(opts), false)
+}
+
+// middleware resolves each request and stores the Result in its context.
+// With agree, it also makes the request say what Configure promises:
+// RemoteAddr is the verified client, which is all gin's c.ClientIP() can
+// then return (see the package documentation).
+func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
 	key := res.HeaderKey()
 	return func(c *gin.Context) {
-		result := new(core.Result)
-		*result = resolve(res, key, c.Request)
-		c.Set(resultKey{}, result)
+		r := c.Request
+		// Every line of the header: r.Header[key] is Header.Values
+		// without canonicalising a key that HeaderKey has made canonical.
+		var lines []string
+		if key != "" {
+			lines = r.Header[key]
+		}
+		result := res.ResolveValues(nethttpmw.Peer(r), lines)
+		ctx := core.NewContext(r.Context(), result)
+		if agree && onUnixListener(ctx) {
+			ctx = unixListenerHidden{ctx}
+		}
+		r = r.WithContext(ctx)
+		if agree {
+			r.RemoteAddr = ""
+			if result.Addr.IsValid() {
+				r.RemoteAddr = result.AddrPort().String()
+			}
+		}
+		c.Request = r
 		if o.rejectBroken && result.Reason == core.Broken {
-			reject(c, o.status)
+			c.Abort()
+			c.Data(o.status, "text/plain; charset=utf-8", rejectBody)
 		}
 		// Not calling c.Next: gin runs the rest of the chain when this
 		// handler returns, one stack frame shallower.
 	}
 }
 
-// resolve asks res about r: its RemoteAddr and every line of the header
-// named key. r.Header[key] is Header.Values without canonicalising a key
-// that HeaderKey has made canonical already.
-func resolve(res *core.Resolver, key string, r *http.Request) core.Result {
-	var lines []string
-	if key != "" {
-		lines = r.Header[key]
+// onUnixListener reports whether the request arrived on a Unix-socket
+// listener, where gin's c.ClientIP() trusts every request and ignores
+// RemoteAddr.
+func onUnixListener(ctx context.Context) bool {
+	a, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
 	}
-	return res.ResolveRemoteAddr(r.RemoteAddr, lines)
+	_, unix := a.(*net.UnixAddr)
+	return unix
 }
 
-func reject(c *gin.Context, status int) {
-	c.Abort()
-	c.Data(status, "text/plain; charset=utf-8", rejectBody)
-}
+// unixListenerHidden hides http.LocalAddrContextKey from the handlers
+// after Configure's middleware, so that gin's c.ClientIP() reads the
+// RemoteAddr the middleware wrote instead of trusting the Unix socket.
+// ConnInfo still reports the listener's address.
+type unixListenerHidden struct{ context.Context }
 
-// engines holds the resolver of each engine passed to Configure, by the
-// index Configure's middleware writes in ClientIPHeader's second line.
-var (
-	enginesMu sync.Mutex
-	engines   []*core.Resolver
-)
-
-func engineResolver(index string) *core.Resolver {
-	i, err := strconv.Atoi(index)
-	enginesMu.Lock()
-	defer enginesMu.Unlock()
-	if err != nil || i < 0 || i >= len(engines) {
+// Value returns nil for http.LocalAddrContextKey.
+func (c unixListenerHidden) Value(key any) any {
+	if key == http.LocalAddrContextKey {
 		return nil
 	}
-	return engines[i]
-}
-
-// configuredMiddleware is Configure's middleware. It stores nothing with c.Set, to
-// spare gin's Keys map: it writes ClientIPHeader, whose first line gin's
-// ClientIP reads (the verified address, or "" to make gin fall back to the
-// socket peer) and whose second line says which engine's resolver
-// FromContext asks again, on demand.
-func configuredMiddleware(res *core.Resolver, index string, o options) gin.HandlerFunc {
-	key := res.HeaderKey()
-	return func(c *gin.Context) {
-		r := c.Request
-		result := resolve(res, key, r)
-		if r.Header == nil {
-			r.Header = make(http.Header)
-		}
-		r.Header[ClientIPHeader] = []string{result.String(), index}
-		if o.rejectBroken && result.Reason == core.Broken {
-			reject(c, o.status)
-		}
-	}
+	return c.Context.Value(key)
 }
 
 // Configure makes engine answer every request's client IP with res: it
-// installs the middleware with engine.Use and makes c.ClientIP() return
-// the verified address, as the package documentation explains. It turns
-// off gin's own header handling (trusted proxies, ForwardedByClientIP,
-// RemoteIPHeaders, the AppEngine flag) so that none of it can be left
+// installs the middleware with engine.Use, and makes c.ClientIP() and
+// c.RemoteIP() return the verified address ("" when there is none), as
+// the package documentation explains. It turns off gin's own header
+// handling (trusted proxies, ForwardedByClientIP, RemoteIPHeaders,
+// TrustedPlatform, the AppEngine flag) so that none of it can be left
 // trusting everyone by accident; do not turn it back on.
 //
 // Routes registered before Configure do not run the middleware, as with
-// any engine.Use; there c.ClientIP() is the socket peer. Do not add New
-// to the engine as well: Configure has installed it.
+// any engine.Use; there c.ClientIP() is the socket peer. Do not add New to
+// the engine as well: Configure has installed it.
 func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
-	if engine == nil || res == nil {
-		return errors.New("ginmw: Configure needs an engine and a resolver")
+	if engine == nil {
+		return errors.New("ginmw: Configure: nil *gin.Engine")
 	}
-	if engine.TrustedPlatform == ClientIPHeader {
-		return errors.New("ginmw: engine is already configured")
+	if res == nil {
+		return errors.New("ginmw: Configure: nil *core.Resolver")
 	}
 	if err := engine.SetTrustedProxies(nil); err != nil {
 		return err
 	}
 	engine.ForwardedByClientIP = false
 	engine.RemoteIPHeaders = nil
+	engine.TrustedPlatform = ""
 	engine.AppEngine = false // legacy: reads X-Appengine-Remote-Addr from anyone
-	engine.TrustedPlatform = ClientIPHeader
-	enginesMu.Lock()
-	index := strconv.Itoa(len(engines))
-	engines = append(engines, res)
-	enginesMu.Unlock()
-	engine.Use(configuredMiddleware(res, index, newOptions(opts)))
+	engine.Use(middleware(res, newOptions(opts), true))
 	return nil
 }
 
-// lookup returns the Result for c: the one New stored, or, under
-// Configure, the engine's resolver's answer for the request.
-func lookup(c *gin.Context) (core.Result, bool) {
-	if v, ok := c.Get(resultKey{}); ok {
-		if r, ok := v.(*core.Result); ok {
-			return *r, true
-		}
-	}
+// FromContext returns the Result the middleware stored for the request.
+func FromContext(c *gin.Context) (core.Result, bool) {
 	if c.Request == nil {
 		return core.Result{}, false
 	}
-	if lines := c.Request.Header[ClientIPHeader]; len(lines) == 2 {
-		if res := engineResolver(lines[1]); res != nil {
-			return resolve(res, res.HeaderKey(), c.Request), true
-		}
-	}
-	return core.Result{}, false
+	return core.FromContext(c.Request.Context())
 }
 
-// FromContext returns the Result for the request: the one New stored, or
-// under Configure, the resolver's answer for the request, worked out again
-// when asked.
-func FromContext(c *gin.Context) (core.Result, bool) { return lookup(c) }
-
-// ClientIP returns the verified client address as text, or "" when
-// neither New nor Configure applies or there is none. Under Configure it
-// is the text gin's own c.ClientIP() reads.
+// ClientIP returns the verified client address as text, or "" when the
+// middleware did not run or there is none. Under Configure it is what
+// gin's own c.ClientIP() returns.
 func ClientIP(c *gin.Context) string {
-	if c.Request != nil {
-		if lines := c.Request.Header[ClientIPHeader]; len(lines) == 2 {
-			return lines[0]
-		}
-	}
-	r, _ := lookup(c)
+	r, _ := FromContext(c)
 	return r.String()
 }
 
@@ -175,5 +135,8 @@ func ClientIP(c *gin.Context) string {
 // peer, local and original destination, PROXY header. It needs the
 // server's ConnContext set to netconn.ConnContext.
 func ConnInfo(c *gin.Context) (*netconn.ConnInfo, bool) {
+	if c.Request == nil {
+		return nil, false
+	}
 	return netconn.FromContext(c.Request.Context())
 }

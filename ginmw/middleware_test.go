@@ -1,7 +1,6 @@
 package ginmw
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/sockettest"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -117,9 +117,9 @@ func TestWithRejectBroken(t *testing.T) {
 	}
 }
 
-// TestConfigureAgreement: after Configure, gin's c.ClientIP() and
-// ClientIP(c) give the same answer, and c.RemoteIP() stays the socket
-// peer.
+// TestConfigureAgreement: after Configure, gin's c.ClientIP(),
+// c.RemoteIP() and ClientIP(c) give the same answer, and the socket peer
+// is the Result's Peer.
 func TestConfigureAgreement(t *testing.T) {
 	spoof := []header{
 		{"X-Real-IP", "6.6.6.6"},
@@ -160,25 +160,27 @@ func TestConfigureAgreement(t *testing.T) {
 			if !s.stored || s.res.Reason != tc.reason {
 				t.Fatalf("stored %v, reason %v, want %v", s.stored, s.res.Reason, tc.reason)
 			}
-			if s.ginIP != tc.want || s.ourIP != tc.want {
-				t.Fatalf("c.ClientIP() %q, ClientIP(c) %q, want %q", s.ginIP, s.ourIP, tc.want)
+			if s.ginIP != tc.want || s.ourIP != tc.want || s.remoteIP != tc.want {
+				t.Fatalf("c.ClientIP() %q, c.RemoteIP() %q, ClientIP(c) %q, want %q", s.ginIP, s.remoteIP, s.ourIP, tc.want)
 			}
-			if want, _, _ := net.SplitHostPort(tc.remote); s.remoteIP != want {
-				t.Fatalf("c.RemoteIP() %q, want the socket peer %q", s.remoteIP, want)
+			if s.res.Peer != core.ParsePeer(tc.remote) {
+				t.Fatalf("Result's Peer %v, want the socket peer %s", s.res.Peer, tc.remote)
 			}
 		})
 	}
 }
 
-// TestConfigureOverwritesHeader: whatever is in ClientIPHeader when the
-// middleware runs is replaced, or removed when there is no address, so
-// gin never reads a value the middleware did not write.
-func TestConfigureOverwritesHeader(t *testing.T) {
+// TestConfigureHasNoCarrierHeader: Configure hands gin the answer through
+// RemoteAddr, not a header, so a header named like the one earlier
+// versions used, or like any platform's, changes nothing.
+func TestConfigureHasNoCarrierHeader(t *testing.T) {
 	var s seen
 	engine := configured(t, xff, &s)
-	for remote, want := range map[string]string{"198.51.100.1:5000": "198.51.100.1", "@": ""} {
+	for remote, want := range map[string]string{"198.51.100.1:5000": "198.51.100.1", "10.0.0.4:1": "10.0.0.4", "@": ""} {
 		r := request(remote)
-		r.Header[ClientIPHeader] = []string{"6.6.6.6"}
+		for _, name := range []string{"Trustedip Client-IP", "Trustedip-Client-Ip", gin.PlatformCloudflare, gin.PlatformGoogleAppEngine, gin.PlatformFlyIO} {
+			r.Header[name] = []string{"6.6.6.6"}
+		}
 		serve(engine, r)
 		if s.ginIP != want || s.ourIP != want {
 			t.Errorf("%s: c.ClientIP() %q, ClientIP(c) %q, want %q", remote, s.ginIP, s.ourIP, want)
@@ -192,18 +194,15 @@ func TestConfigureSettings(t *testing.T) {
 	if err := Configure(engine, xff); err != nil {
 		t.Fatal(err)
 	}
-	if engine.ForwardedByClientIP || engine.RemoteIPHeaders != nil || engine.AppEngine || engine.TrustedPlatform != ClientIPHeader {
+	if engine.ForwardedByClientIP || engine.RemoteIPHeaders != nil || engine.AppEngine || engine.TrustedPlatform != "" {
 		t.Fatalf("engine left trusting: forwarded %v headers %v appengine %v platform %q",
 			engine.ForwardedByClientIP, engine.RemoteIPHeaders, engine.AppEngine, engine.TrustedPlatform)
 	}
-	if err := Configure(engine, xff); err == nil {
-		t.Fatal("Configure twice: no error")
+	if err := Configure(nil, xff); err == nil || !strings.Contains(err.Error(), "nil *gin.Engine") {
+		t.Fatalf("Configure(nil): %v", err)
 	}
-	if err := Configure(nil, xff); err == nil {
-		t.Fatal("Configure(nil): no error")
-	}
-	if err := Configure(gin.New(), nil); err == nil {
-		t.Fatal("Configure without a resolver: no error")
+	if err := Configure(gin.New(), nil); err == nil || !strings.Contains(err.Error(), "nil *core.Resolver") {
+		t.Fatalf("Configure without a resolver: %v", err)
 	}
 }
 
@@ -261,24 +260,6 @@ func TestRoutesBeforeConfigure(t *testing.T) {
 		t.Fatalf("route after Configure: %q", got)
 	}
 
-	// A client cannot send ClientIPHeader itself: net/http refuses the
-	// request before gin sees it.
-	for _, path := range []string{"/early", "/late"} {
-		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n%s: 6.6.6.6\r\nConnection: close\r\n\r\n", path, ClientIPHeader)
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		conn.Close()
-		if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(b), "6.6.6.6") {
-			t.Fatalf("%s with %q: %s %q, want 400 from net/http", path, ClientIPHeader, resp.Status, b)
-		}
-	}
 }
 
 // TestDefaultLoggerLogsTrustedIP: gin.Default()'s Logger calls
@@ -305,56 +286,38 @@ func TestDefaultLoggerLogsTrustedIP(t *testing.T) {
 	}
 }
 
-// TestReverseProxyNeedsHeaderRemoved pins down the cost of the
-// mechanism: net/http will not send a request that carries
-// ClientIPHeader, so a handler that forwards c.Request must delete it.
-func TestReverseProxyNeedsHeaderRemoved(t *testing.T) {
+// TestReverseProxy: a handler that forwards c.Request with
+// httputil.ReverseProxy needs nothing removed, and SetXForwarded sends the
+// verified client upstream, since it reads RemoteAddr.
+func TestReverseProxy(t *testing.T) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, r.Header.Get("X-Forwarded-For"))
 	}))
 	defer upstream.Close()
 	target, _ := url.Parse(upstream.URL)
-
-	naive := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-		},
-	}
-	careful := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.Out.Header.Del(ClientIPHeader)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(target)
 		pr.SetXForwarded()
 	}}
+	loopback := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
 	engine := gin.New()
-	if err := Configure(engine, xff); err != nil {
+	if err := Configure(engine, loopback); err != nil {
 		t.Fatal(err)
 	}
-	engine.GET("/naive", func(c *gin.Context) { naive.ServeHTTP(c.Writer, c.Request) })
-	engine.GET("/careful", func(c *gin.Context) { careful.ServeHTTP(c.Writer, c.Request) })
+	engine.GET("/", func(c *gin.Context) { proxy.ServeHTTP(c.Writer, c.Request) })
 
 	// A real server: ReverseProxy needs gin's writer to have a real
-	// http.ResponseWriter underneath. The peer is 127.0.0.1, untrusted.
+	// http.ResponseWriter underneath. The peer, 127.0.0.1, is trusted.
 	srv := httptest.NewServer(engine)
 	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/naive")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "invalid header field name") {
-		t.Fatalf("naive proxy: %s %q; does net/http send invalid header names now?", resp.Status, b)
-	}
-	if got := getBody(t, srv.Client(), srv.URL+"/careful"); got != "127.0.0.1" {
-		t.Fatalf("proxy that deletes the header: %q", got)
+	if got := getBody(t, srv.Client(), srv.URL, header{"X-Forwarded-For", "6.6.6.6, 203.0.113.7"}); got != "203.0.113.7" {
+		t.Fatalf("upstream saw X-Forwarded-For %q, want the verified client alone", got)
 	}
 }
 
 // TestUnixSocket: behind a local proxy on a Unix socket, trusted with
 // TrustUnixSocket, c.ClientIP() is the header's client. Without an
-// address gin answers "<nil>": on a Unix listener it never looks at
-// RemoteAddr (see the package doc).
+// address it is "", though gin on its own answers "<nil>" there.
 func TestUnixSocket(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s")
 	l, err := net.Listen("unix", path)
@@ -382,8 +345,8 @@ func TestUnixSocket(t *testing.T) {
 	if got := getBody(t, client, "http://unix/", header{"X-Forwarded-For", "203.0.113.7"}); got != "203.0.113.7|203.0.113.7|header" {
 		t.Fatalf("with header: %q", got)
 	}
-	if got := getBody(t, client, "http://unix/"); got != "<nil>||no-header" {
-		t.Fatalf("without header: %q (has gin's Unix-socket fallback changed? update the package doc)", got)
+	if got := getBody(t, client, "http://unix/"); got != "||no-header" {
+		t.Fatalf("without header: %q", got)
 	}
 }
 
@@ -427,30 +390,19 @@ func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
 
-// allocsPerRequest measures engine on a request like the ones a server
-// hands over: a fresh header map each time, so that the cost of adding
-// ClientIPHeader to it is counted. The clone is measured on its own and
-// subtracted.
-func allocsPerRequest(engine *gin.Engine) (withHeader, reused float64) {
+// allocsPerRequest measures engine on one request, served again and
+// again.
+func allocsPerRequest(engine *gin.Engine) float64 {
 	r := request("10.0.0.4:1234", header{"X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3"}, header{"User-Agent", "test"})
-	proto := r.Header.Clone()
 	w := &discard{h: http.Header{}}
-	clone := testing.AllocsPerRun(500, func() { r.Header = proto.Clone() })
-	fresh := testing.AllocsPerRun(500, func() {
-		r.Header = proto.Clone()
-		engine.ServeHTTP(w, r)
-	})
-	r.Header = proto.Clone()
-	reused = testing.AllocsPerRun(500, func() { engine.ServeHTTP(w, r) })
-	return fresh - clone, reused
+	return testing.AllocsPerRun(500, func() { engine.ServeHTTP(w, r) })
 }
 
-// TestAllocations: what the adapter adds to gin per request. gin charges
-// for c.Set (its Keys map, made per request) and the stored value; the
-// resolver costs nothing. Configure adds the address as text, which
-// gin's ClientIP must return; the header line reuses the state's array.
-// (A request whose header map is exactly full may also pay for growing
-// it by one entry.)
+// TestAllocations: what the adapter adds to gin per request, which gin
+// forces: the request's shallow copy that carries the new context, and
+// the context node holding the Result; Configure adds the address text
+// in RemoteAddr, which is how gin's ClientIP learns it. The resolver
+// costs nothing.
 func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -467,15 +419,57 @@ func TestAllocations(t *testing.T) {
 	}
 	withConfigure.GET("/", noop)
 
-	b, bReused := allocsPerRequest(bare)
-	n, nReused := allocsPerRequest(withNew)
-	c, cReused := allocsPerRequest(withConfigure)
-	t.Logf("allocations per request (fresh header map / reused request): bare gin %v/%v, New %v/%v, Configure %v/%v",
-		b, bReused, n, nReused, c, cReused)
-	if n-b > 3 || nReused-bReused > 3 {
-		t.Errorf("New adds %v (%v on a reused request) allocations, want at most 3: Keys map, its bucket, the state", n-b, nReused-bReused)
+	b, n, c := allocsPerRequest(bare), allocsPerRequest(withNew), allocsPerRequest(withConfigure)
+	t.Logf("allocations per request: bare gin %v, New %v, Configure %v", b, n, c)
+	if n-b > 2 {
+		t.Errorf("New adds %v allocations, want at most 2: the request's copy and the context node", n-b)
 	}
-	if c-b > 4 || cReused-bReused > 4 {
-		t.Errorf("Configure adds %v (%v on a reused request) allocations, want at most 4: New's and the address text", c-b, cReused-bReused)
+	if c-b > 3 {
+		t.Errorf("Configure adds %v allocations, want at most 3: New's and the address text", c-b)
+	}
+}
+
+// TestUnixPeerNamedLikeAnAddress: on a Unix-socket listener RemoteAddr is
+// the name the client bound its own socket to. A local client that names
+// it "127.0.0.1:1" must not pass for the trusted loopback proxy, nor one
+// that names it "6.6.6.6:1234" choose that address: the peer is taken
+// from the connection, a Unix socket.
+func TestUnixPeerNamedLikeAnAddress(t *testing.T) {
+	l, path := sockettest.ListenUnix(t)
+	loopback := core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}
+	trustUnix := loopback
+	trustUnix.TrustUnixSocket = true
+	engines := map[string]*gin.Engine{}
+	for name, cfg := range map[string]core.Config{"default": loopback, "trust-unix": trustUnix} {
+		engine := gin.New()
+		if err := Configure(engine, core.MustNew(cfg)); err != nil {
+			t.Fatal(err)
+		}
+		engine.GET("/", func(c *gin.Context) {
+			res, _ := FromContext(c)
+			c.String(200, "%s|%s|%s", c.ClientIP(), ClientIP(c), res.Reason)
+		})
+		engines[name] = engine
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		engines[r.URL.Query().Get("cfg")].ServeHTTP(w, r)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	for _, tc := range []struct {
+		cfg, bound string
+		hs         []header
+		want       string
+	}{
+		{"default", "127.0.0.1:1", []header{{"X-Forwarded-For", "6.6.6.6"}}, "||no-peer"},
+		{"default", "6.6.6.6:1234", nil, "||no-peer"},
+		{"trust-unix", "127.0.0.1:1", []header{{"X-Forwarded-For", "203.0.113.7"}}, "203.0.113.7|203.0.113.7|header"},
+		{"trust-unix", "6.6.6.6:1234", nil, "||no-header"},
+	} {
+		client := sockettest.ClientAs(t, path, tc.bound)
+		if got := getBody(t, client, "http://unix/?cfg="+tc.cfg, tc.hs...); got != tc.want {
+			t.Errorf("%s, client bound to %q: %q, want %q", tc.cfg, tc.bound, got, tc.want)
+		}
 	}
 }

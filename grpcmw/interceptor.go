@@ -3,7 +3,6 @@ package grpcmw
 import (
 	"context"
 	"net"
-	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -46,23 +45,13 @@ func newOptions(opts []Option) *options {
 	for _, opt := range opts {
 		opt(o)
 	}
-	if o.peer {
-		peerReplaced.Store(true)
-	}
 	return o
 }
 
-// peerReplaced is set once any interceptor has been made WithPeer. Until
-// then no interceptor of this package replaces gRPC's Peer, so the Peer
-// in any RPC's context is the socket's, and looking for an earlier
-// Result (a walk up the whole context chain, as it is usually not there)
-// would find nothing that changes the answer.
-var peerReplaced atomic.Bool
-
 var brokenMessage = "client address could not be verified: " + core.Broken.String()
 
-// resolve takes the peer gRPC recorded for the connection and every value
-// of the header's metadata key, and returns ctx with the Result.
+// resolve takes the RPC's socket peer and every value of the header's
+// metadata key, and returns ctx with the Result.
 //
 // Metadata keys are lowercase: HTTP/2 forbids uppercase field names and
 // gRPC's transport rejects them, and each header line arrives as one value,
@@ -75,76 +64,62 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 	if key := res.MetadataKey(); key != "" {
 		lines = metadata.ValueFromIncomingContext(ctx, key)
 	}
-	var r core.Result
-	var prev *resultContext
-	if peerReplaced.Load() {
-		prev = earlier(ctx)
-	}
-	switch {
-	case prev != nil:
-		// Installed twice: resolve from the socket peer as the first one
-		// saw it, not from the address WithPeer may have put in its place.
-		r = res.ResolveValues(prev.res.Peer, lines)
-	case p != nil:
-		r = res.ResolveNetAddr(p.Addr, lines)
-	default:
-		r = res.ResolveValues(core.Peer{}, lines)
-	}
+	r := res.ResolveValues(peerOf(ctx, p), lines)
 	if o.rejectBroken && r.Reason == core.Broken {
 		return nil, status.Error(o.code, brokenMessage)
 	}
-	if !o.peer || !r.Addr.IsValid() {
-		return &resultContext{Context: ctx, res: r}, nil
+	if !o.peer || p == nil && !r.Addr.IsValid() {
+		return core.NewContext(ctx, r), nil
 	}
 	c := new(peerContext)
 	if p != nil {
 		c.peer = *p // LocalAddr and AuthInfo stay
 	}
-	c.peer.Addr = c.tcpAddr(r)
-	c.resultContext = resultContext{Context: peer.NewContext(ctx, &c.peer), res: r}
-	return &c.resultContext, nil
+	c.peer.Addr = c.addr(r)
+	return core.NewContext(peer.NewContext(ctx, &c.peer), r), nil
 }
 
-// earlier returns the Result an interceptor of this package already put
-// in ctx, or nil. It is looked for only once peerReplaced is set.
-func earlier(ctx context.Context) *resultContext {
-	prev, _ := ctx.Value(resultKey{}).(*resultContext)
-	return prev
-}
-
-// resultContext carries the Result. It is one allocation where
-// context.WithValue and a boxed Result would be two.
-type resultContext struct {
-	context.Context
-	res core.Result
-}
-
-type resultKey struct{}
-
-// Value returns the resultContext for this package's key.
-func (c *resultContext) Value(key any) any {
-	if key == (resultKey{}) {
-		return c
+// peerOf returns the socket peer an RPC is resolved from: the one an
+// earlier interceptor of this package saw (it may have replaced gRPC's
+// Peer, WithPeer); else the connection's, as Credentials recorded it,
+// which knows when a PROXY header named no client; else gRPC's Peer
+// address, a Unix socket's being core.UnixPeer whatever name it bound.
+func peerOf(ctx context.Context, p *peer.Peer) core.Peer {
+	if prev, ok := core.FromContext(ctx); ok {
+		return prev.Peer
 	}
-	return c.Context.Value(key)
+	if p == nil {
+		return core.Peer{}
+	}
+	if ai, ok := p.AuthInfo.(AuthInfo); ok && ai.Conn != nil {
+		return ai.Conn.Peer()
+	}
+	return core.PeerFromNetAddr(p.Addr)
 }
 
-// peerContext is a resultContext and the Peer WithPeer puts below it, with
-// the Peer's address, in one allocation.
+// peerContext is the Peer WithPeer puts in the context, with its
+// address, in one allocation.
 type peerContext struct {
-	resultContext
 	peer peer.Peer
 	tcp  net.TCPAddr
 	ip   [16]byte
+	unix net.UnixAddr
 }
 
-// tcpAddr returns r's address as c's own *net.TCPAddr. IPv4 is four
-// bytes long, as the net package gives it for IPv4 sockets.
-func (c *peerContext) tcpAddr(r core.Result) *net.TCPAddr {
-	if a := r.Addr; a.Is4() {
+// addr returns r's address as c's own *net.TCPAddr, IPv4 four bytes
+// long, as the net package gives it for IPv4 sockets. Without a client
+// address it is an empty *net.UnixAddr, whose text is "", rather than the
+// name a Unix-socket client bound its socket to.
+func (c *peerContext) addr(r core.Result) net.Addr {
+	a := r.Addr
+	switch {
+	case !a.IsValid():
+		c.unix.Net = "unix"
+		return &c.unix
+	case a.Is4():
 		b := a.As4()
 		c.tcp.IP = append(c.ip[:0], b[:]...)
-	} else {
+	default:
 		c.ip = a.As16()
 		c.tcp.IP = c.ip[:]
 	}
@@ -162,19 +137,11 @@ type serverStream struct {
 func (s *serverStream) Context() context.Context { return s.ctx }
 
 // FromContext returns the Result the interceptors stored in ctx.
-func FromContext(ctx context.Context) (core.Result, bool) {
-	c, ok := ctx.Value(resultKey{}).(*resultContext)
-	if !ok {
-		return core.Result{}, false
-	}
-	return c.res, true
-}
+func FromContext(ctx context.Context) (core.Result, bool) { return core.FromContext(ctx) }
 
 // ClientIP returns the verified client address as text, or "" when the
 // interceptors did not run or there is none.
 func ClientIP(ctx context.Context) string {
-	if c, ok := ctx.Value(resultKey{}).(*resultContext); ok {
-		return c.res.String()
-	}
-	return ""
+	r, _ := core.FromContext(ctx)
+	return r.String()
 }

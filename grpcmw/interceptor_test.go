@@ -273,8 +273,8 @@ func TestFromContextWithoutInterceptor(t *testing.T) {
 // TestInterceptorAllocations counts what the unary interceptor adds to an
 // RPC: copying the header's metadata values (one slice; none when the
 // header is absent) and the context node that carries the Result. WithPeer
-// adds the node gRPC's own peer.NewContext makes; the new Peer and its
-// address share the Result's node.
+// adds the new Peer with its address, and the node gRPC's own
+// peer.NewContext makes.
 func TestInterceptorAllocations(t *testing.T) {
 	noop := func(context.Context, any) (any, error) { return nil, nil }
 	bare := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -292,7 +292,7 @@ func TestInterceptorAllocations(t *testing.T) {
 		{"bare interceptor", bare, withXFF, 0},
 		{"UnaryServerInterceptor, header absent", UnaryServerInterceptor(loopbackXFF), without, 1},
 		{"UnaryServerInterceptor", UnaryServerInterceptor(loopbackXFF), withXFF, 2},
-		{"UnaryServerInterceptor WithPeer", UnaryServerInterceptor(loopbackXFF, WithPeer()), withXFF, 3},
+		{"UnaryServerInterceptor WithPeer", UnaryServerInterceptor(loopbackXFF, WithPeer()), withXFF, 4},
 	} {
 		n := testing.AllocsPerRun(1000, func() { tc.icpt(tc.ctx, nil, info, noop) })
 		t.Logf("%s: %v allocations per RPC", tc.name, n)

@@ -32,11 +32,13 @@ func WithRejectBroken(code codes.Code) Option {
 // its Addr replaced by a *net.TCPAddr holding the client, with the port
 // the answer came with (0 when the header hop had none); LocalAddr and
 // AuthInfo are kept, so ConnInfoFromContext still works. Without a client
-// address (an untrusted Unix-socket peer) the peer is left alone.
+// address (an untrusted Unix-socket peer) Addr is an empty *net.UnixAddr,
+// whose text is "", not the name the client bound its socket to.
 //
-// It costs one allocation more per RPC: the context node peer.NewContext
-// makes, since gRPC keeps the Peer under a key of its own. The new Peer
-// and its address share the allocation that carries the Result.
+// The Peer and its address are the RPC's own, so a handler may keep them.
+// They cost two allocations more per RPC: the Peer with its address, and
+// the context node peer.NewContext makes, since gRPC keeps the Peer under
+// a key of its own.
 func WithPeer() Option {
 	return func(o *options) { o.peer = true }
 }

@@ -3,7 +3,6 @@ package nethttpmw
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
@@ -15,82 +14,41 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.remoteAddr {
-		rewritten.Store(true)
-	}
 	key := res.HeaderKey()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// Every line of the header, not only the first: r.Header[key]
 			// is Header.Values without canonicalising a key that is
-			// canonical already (HeaderKey), which would cost as much as
-			// a third of the resolution.
+			// canonical already (HeaderKey).
 			var lines []string
 			if key != "" {
 				lines = r.Header[key]
 			}
-			ctx := &resultContext{Context: r.Context()}
-			var prev *resultContext
-			if rewritten.Load() {
-				prev = earlier(ctx.Context)
-			}
-			if prev != nil {
-				// Installed twice: resolve from the socket peer as the
-				// first one saw it, not from the RemoteAddr it rewrote.
-				ctx.res = res.ResolveValues(prev.res.Peer, lines)
-			} else {
-				ctx.res = res.ResolveRemoteAddr(r.RemoteAddr, lines)
-			}
-			if o.rejectBroken && ctx.res.Reason == core.Broken {
-				http.Error(w, "client address could not be verified: "+ctx.res.Reason.String(), o.status)
+			result := res.ResolveValues(Peer(r), lines)
+			if o.rejectBroken && result.Reason == core.Broken {
+				http.Error(w, "client address could not be verified: "+result.Reason.String(), o.status)
 				return
 			}
-			r = r.WithContext(ctx)
-			if o.remoteAddr && ctx.res.Addr.IsValid() {
-				r.RemoteAddr = ctx.res.AddrPort().String()
+			r = r.WithContext(core.NewContext(r.Context(), result))
+			if o.remoteAddr {
+				r.RemoteAddr = remoteAddr(result)
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
-// rewritten is set once a middleware of this package has been built
-// WithRemoteAddr. Until then no request's RemoteAddr can be one of our
-// answers, and the lookup for an earlier Result is skipped.
-var rewritten atomic.Bool
-
-// earlier returns the Result a middleware of this package already put in
-// ctx, or nil. It is looked for only once rewritten is set.
-func earlier(ctx context.Context) *resultContext {
-	prev, _ := ctx.Value(resultKey{}).(*resultContext)
-	return prev
-}
-
-// resultContext carries the Result. It is one allocation where
-// context.WithValue and a boxed Result would be two.
-type resultContext struct {
-	context.Context
-	res core.Result
-}
-
-type resultKey struct{}
-
-// Value returns the Result for this package's key.
-func (c *resultContext) Value(key any) any {
-	if key == (resultKey{}) {
-		return c
+// remoteAddr is WithRemoteAddr's RemoteAddr for r: "ip:port", or "" when
+// there is no client address.
+func remoteAddr(r core.Result) string {
+	if !r.Addr.IsValid() {
+		return ""
 	}
-	return c.Context.Value(key)
+	return r.AddrPort().String()
 }
 
 // FromContext returns the Result the middleware stored.
-func FromContext(ctx context.Context) (core.Result, bool) {
-	c, ok := ctx.Value(resultKey{}).(*resultContext)
-	if !ok {
-		return core.Result{}, false
-	}
-	return c.res, true
-}
+func FromContext(ctx context.Context) (core.Result, bool) { return core.FromContext(ctx) }
 
 // FromRequest returns the Result the middleware stored for r.
 func FromRequest(r *http.Request) (core.Result, bool) { return FromContext(r.Context()) }
@@ -98,10 +56,8 @@ func FromRequest(r *http.Request) (core.Result, bool) { return FromContext(r.Con
 // ClientIP returns the verified client address as text, or "" when the
 // middleware did not run or there is none.
 func ClientIP(r *http.Request) string {
-	if c, ok := r.Context().Value(resultKey{}).(*resultContext); ok {
-		return c.res.String()
-	}
-	return ""
+	res, _ := core.FromContext(r.Context())
+	return res.String()
 }
 
 // ConnInfo returns what is known about the request's connection: socket

@@ -1,11 +1,15 @@
 package nethttpmw
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/sockettest"
 )
 
 var xff = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
@@ -40,7 +44,7 @@ func TestWithRemoteAddr(t *testing.T) {
 		{"10.0.0.2:443", "[2001:db8::1]:4711, 10.0.0.1", "[2001:db8::1]:4711"},
 		{"10.0.0.2:443", "203.0.113.7", "203.0.113.7:0"},
 		{"9.9.9.9:1234", "203.0.113.7", "9.9.9.9:1234"},
-		{"@", "203.0.113.7", "@"}, // no client address: left alone
+		{"@", "203.0.113.7", ""}, // no client address
 	} {
 		_, r := serve(t, New(xff, WithRemoteAddr()), tc.remote, tc.line)
 		if r.RemoteAddr != tc.want {
@@ -111,5 +115,57 @@ func TestMiddlewareAllocations(t *testing.T) {
 	w := httptest.NewRecorder()
 	if n := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, r) }); n > 2 {
 		t.Fatalf("%v allocations per request, want at most 2 (WithContext and the context node)", n)
+	}
+}
+
+// TestUnixPeerNamedLikeAnAddress: on a Unix-socket listener RemoteAddr is
+// the name the client bound its own socket to. A local client that names
+// it "127.0.0.1:1" must not pass for the trusted loopback proxy, nor one
+// that names it "6.6.6.6:1234" choose that address: the peer is taken from
+// the connection, a Unix socket, with or without ConnContext.
+func TestUnixPeerNamedLikeAnAddress(t *testing.T) {
+	loopback := core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}
+	trustUnix := loopback
+	trustUnix.TrustUnixSocket = true
+	handlers := map[string]http.Handler{}
+	for name, cfg := range map[string]core.Config{"default": loopback, "trust-unix": trustUnix} {
+		handlers[name] = New(core.MustNew(cfg), WithRemoteAddr())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			res, _ := FromRequest(r)
+			fmt.Fprintf(w, "%s|%s|%s", ClientIP(r), r.RemoteAddr, res.Reason)
+		}))
+	}
+	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers[r.URL.Query().Get("cfg")].ServeHTTP(w, r)
+	})
+	for _, connContext := range []bool{false, true} {
+		l, path := sockettest.ListenUnix(t)
+		srv := &http.Server{Handler: route}
+		if connContext {
+			srv.ConnContext = netconn.ConnContext
+		}
+		go srv.Serve(l)
+		defer srv.Close()
+		for _, tc := range []struct {
+			cfg, bound, xff, want string
+		}{
+			{"default", "127.0.0.1:1", "6.6.6.6", "||no-peer"},
+			{"default", "6.6.6.6:1234", "", "||no-peer"},
+			{"trust-unix", "127.0.0.1:1", "203.0.113.7", "203.0.113.7|203.0.113.7:0|header"},
+			{"trust-unix", "6.6.6.6:1234", "", "||no-header"},
+		} {
+			req, _ := http.NewRequest("GET", "http://unix/?cfg="+tc.cfg, nil)
+			if tc.xff != "" {
+				req.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			resp, err := sockettest.ClientAs(t, path, tc.bound).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != tc.want {
+				t.Errorf("ConnContext %v, %s, client bound to %q: %q, want %q", connContext, tc.cfg, tc.bound, b, tc.want)
+			}
+		}
 	}
 }

@@ -31,7 +31,9 @@ func WithRejectBroken(status int) Option {
 // middleware) agrees with the Result. The port is the one the answer came
 // with: the peer's, or the one written in the header hop, or 0 when the
 // hop had none. Without a client address (an untrusted Unix-socket peer)
-// RemoteAddr is left alone. It costs one string per request. A second
+// RemoteAddr is "": on a Unix socket it would otherwise be the name the
+// client bound its own socket to, which reads like an address to code
+// that parses it. It costs one string per request. A second
 // middleware of this package on the same request (installed twice, or
 // with another Resolver) resolves from the socket peer the first one saw,
 // not from the rewritten RemoteAddr.
