@@ -3,11 +3,16 @@
 // from its peer and every line of the configured header, and stores the
 // Result where handlers can read it.
 //
-// The peer is ctx.RemoteAddr(), which behind a netconn.Listener is already
-// the PROXY-verified client. The header is read with PeekAll, every line
-// of it (a client can always add a line of its own), and handed to the
-// core as fasthttp's own byte slices, before anything else can Peek and
-// overwrite them. The adapter parses nothing itself.
+// The peer is the connection's (netconn.PeerOf(ctx.Conn())): behind a
+// netconn.Listener it is the PROXY-verified client, or the load balancer,
+// whose headers are then ignored, when its PROXY header named no client;
+// and a Unix-socket peer is a Unix socket whatever name it bound. The
+// header is read with PeekAll, every line of it (a client can always add
+// a line of its own), and handed to the core as fasthttp's own byte
+// slices, before anything else can Peek and overwrite them. Only the
+// lines of the request's header block count: fasthttp puts a chunked
+// body's trailer fields in the same list, and those are the client's to
+// write. The adapter parses no address itself.
 //
 // The Result is stored as a user value (FromContext, ClientIP) in a pooled
 // holder, so a request costs no allocation. fasthttp closes user values
@@ -17,7 +22,8 @@
 // RequestCtx; the core.Result value itself may be kept.
 //
 // With WithRemoteAddr, ctx.RemoteAddr() and ctx.RemoteIP() report the
-// verified client too, for code that only knows fasthttp's own API.
+// verified client too, for code that only knows fasthttp's own API. That
+// address is allocated for the request, so it may be kept.
 //
 // # DisableHeaderNamesNormalizing
 //

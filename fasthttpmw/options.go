@@ -32,14 +32,16 @@ func WithRejectBroken(status int) Option {
 // logs, fasthttp's examples of rate limiting) agrees with the Result. The
 // address is a *net.TCPAddr, the only type RemoteIP understands; its port
 // is the one the answer came with, or 0 when the header hop had none.
-// Without a client address (an untrusted Unix-socket peer) RemoteAddr is
-// left alone.
+// Without a client address (an untrusted Unix-socket peer) it is an empty
+// *net.UnixAddr: RemoteIP reports 0.0.0.0, and RemoteAddr's text is ""
+// rather than the name the client bound its socket to.
 //
-// It costs no allocation: the address lives in the same pooled value as
-// the Result and is withdrawn (SetRemoteAddr(nil)) when fasthttp resets
-// the request. So, as with every other member of a RequestCtx, the
-// net.Addr and net.IP must not be kept after the handler returns: copy
-// them (String, or netip) to keep them.
+// It costs one allocation per request: the address is the request's own,
+// so a handler may keep it, or the net.IP in it, for as long as it likes
+// (an asynchronous audit log, a rate limiter keyed by the IP's bytes),
+// and no later request changes it. It is withdrawn when fasthttp resets
+// the request, since fasthttp keeps a RequestCtx's remote address across
+// the keep-alive requests of a connection.
 func WithRemoteAddr() Option {
 	return func(o *options) { o.remoteAddr = true }
 }
