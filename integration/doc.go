@@ -12,6 +12,13 @@
 // oracle test reads that table: an unlisted difference fails, and so does a
 // listed one that has gone away.
 //
+// Two attacks on the adapters are checked here behind real proxies: a
+// chunked body's trailer fields passed on by HAProxy (fasthttp reads them
+// into its header list), and a quote left open in a Forwarded line that
+// nginx appends its element to. Bridges run here too: gin and echo served
+// by fasthttp through fasthttpadaptor, where fasthttp, not net/http,
+// decides which header names a client may send.
+//
 // The package holds tests only. They need the nginx and haproxy binaries
 // (looked up on PATH and in /usr/sbin); without them the tests skip, unless
 // TRUSTEDIP_REQUIRE_PROXIES=1 makes that a failure, as CI does. To run the

@@ -87,7 +87,8 @@ func TestAdaptersAgreeWithCore(t *testing.T) {
 				}
 				t.Cleanup(func() { os.RemoveAll(dir) })
 			}
-			s := startServe(t, dir, "--config", writeConfig(t, cfg))
+			// The corpora hold headers of 10,000 hops, past the default bound.
+			s := startServe(t, dir, "--config", writeConfig(t, cfg), "--max-header-bytes", "1048576")
 			for _, j := range jobs {
 				ran++
 				check := func(adapter string, w whoamiResp) {

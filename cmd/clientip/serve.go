@@ -48,7 +48,8 @@ var frameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
 
 // serveOptions is what the servers need to know besides the resolver.
 type serveOptions struct {
-	rejectBroken bool
+	rejectBroken   bool
+	maxHeaderBytes int
 }
 
 // server is one framework's server on its listener.
@@ -77,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		proxyFrom listFlag
 		timeout   = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header")
 		reject    = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
+		maxHeader = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
 	)
 	cf.register(fs)
 	for _, name := range frameworks {
@@ -120,7 +122,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	opts := serveOptions{rejectBroken: *reject}
+	if *maxHeader < 4096 || *maxHeader > 16<<20 {
+		return usagef("--max-header-bytes %d: want 4096 to %d", *maxHeader, 16<<20)
+	}
+	opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader}
 	type running struct {
 		name string
 		ln   net.Listener

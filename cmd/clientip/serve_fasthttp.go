@@ -25,7 +25,7 @@ func newFastHTTPServer(res *core.Resolver, opts serveOptions) server {
 	return &fastHTTPServer{srv: &fasthttp.Server{
 		Handler:        fasthttpmw.New(res, h, mwOpts...),
 		Name:           "clientip",
-		ReadBufferSize: maxHeaderBytes, // room for the corpora's longest header
+		ReadBufferSize: opts.maxHeaderBytes, // a longer header block is answered 431
 	}}
 }
 

@@ -85,7 +85,7 @@ func newGRPCServer(res *core.Resolver, opts serveOptions) server {
 		grpc.Creds(grpcmw.Credentials(insecure.NewCredentials())),
 		grpc.ChainUnaryInterceptor(grpcmw.UnaryServerInterceptor(res, mwOpts...)),
 		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, mwOpts...)),
-		grpc.MaxHeaderListSize(maxHeaderBytes),
+		grpc.MaxHeaderListSize(uint32(opts.maxHeaderBytes)),
 	)
 	srv.RegisterService(&whoamiDesc, struct{}{})
 	return &grpcServer{srv: srv}

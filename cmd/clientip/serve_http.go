@@ -21,18 +21,20 @@ import (
 // servers all do. ConnContext makes each connection's info reachable.
 type httpServer struct{ srv *http.Server }
 
-func newHTTPServer(h http.Handler) *httpServer {
+func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
 	return &httpServer{srv: &http.Server{
 		Handler:           h,
 		ConnContext:       netconn.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    opts.maxHeaderBytes,
 	}}
 }
 
-// maxHeaderBytes lets the servers take the conformance corpora's longest
-// header, an X-Forwarded-For of 10,000 hops.
-const maxHeaderBytes = 1 << 20
+// defaultMaxHeaderBytes bounds a request's header block. A chain of
+// proxies needs a few KiB at most; a bound in tens of KiB keeps a crowd of
+// unfinished requests from holding much memory. Beyond it the HTTP
+// servers answer 431.
+const defaultMaxHeaderBytes = 32 << 10
 
 func (s *httpServer) serve(ln net.Listener) error {
 	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -58,7 +60,7 @@ func newNetHTTPServer(res *core.Resolver, opts serveOptions) server {
 		info, _ := nethttpmw.ConnInfo(r)
 		writeJSON(w, newWhoami("nethttp", result, hostOf(r.RemoteAddr), info).json())
 	})
-	return newHTTPServer(nethttpmw.New(res, mwOpts...)(h))
+	return newHTTPServer(nethttpmw.New(res, mwOpts...)(h), opts)
 }
 
 func newGinServer(res *core.Resolver, opts serveOptions) server {
@@ -76,7 +78,7 @@ func newGinServer(res *core.Resolver, opts serveOptions) server {
 		info, _ := ginmw.ConnInfo(c)
 		c.Data(http.StatusOK, "application/json", newWhoami("gin", result, c.ClientIP(), info).json())
 	})
-	return newHTTPServer(engine)
+	return newHTTPServer(engine, opts)
 }
 
 func newEchoServer(res *core.Resolver, opts serveOptions) server {
@@ -92,5 +94,5 @@ func newEchoServer(res *core.Resolver, opts serveOptions) server {
 		info, _ := echomw.ConnInfo(c)
 		return c.JSONBlob(http.StatusOK, newWhoami("echo", result, c.RealIP(), info).json())
 	})
-	return newHTTPServer(e)
+	return newHTTPServer(e, opts)
 }

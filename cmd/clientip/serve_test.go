@@ -125,8 +125,6 @@ func httpWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, header
 
 func tryHTTPWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, headers [][]string) (whoamiResp, int, error) {
 	t.Helper()
-	c := dial(t, addr, src)
-	defer c.Close()
 	var b strings.Builder
 	b.Write(prefix)
 	b.WriteString("GET /some/path HTTP/1.1\r\nHost: whoami\r\nConnection: close\r\n")
@@ -134,7 +132,14 @@ func tryHTTPWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, hea
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
 	b.WriteString("\r\n")
-	if _, err := io.WriteString(c, b.String()); err != nil {
+	return rawWhoami(dial(t, addr, src), b.String())
+}
+
+// rawWhoami sends raw bytes on c, reads one response and closes c.
+func rawWhoami(c net.Conn, raw string) (whoamiResp, int, error) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
 		return whoamiResp{}, 0, err
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -155,21 +160,27 @@ func tryHTTPWhoami(t *testing.T, addr string, src netip.Addr, prefix []byte, hea
 // grpcWhoamiCall calls Get or Watch with the header lines as metadata.
 func grpcWhoamiCall(t *testing.T, addr string, src netip.Addr, prefix []byte, headers [][]string, watch bool) (whoamiResp, error) {
 	t.Helper()
-	target := "passthrough:///" + addr
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		target = "unix://" + path
+		return grpcWhoamiVia(t, "unix://"+path, nil, headers, watch)
 	}
+	return grpcWhoamiVia(t, "passthrough:///"+addr, func(ctx context.Context, a string) (net.Conn, error) {
+		c := dial(t, a, src)
+		_, err := c.Write(prefix)
+		c.SetDeadline(time.Time{})
+		return c, err
+	}, headers, watch)
+}
+
+// grpcWhoamiVia calls Get or Watch on target, connecting with dialer
+// when it is not nil.
+func grpcWhoamiVia(t *testing.T, target string, dialer func(context.Context, string) (net.Conn, error), headers [][]string, watch bool) (whoamiResp, error) {
+	t.Helper()
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithMaxHeaderListSize(maxHeaderBytes),
+		grpc.WithMaxHeaderListSize(1 << 20),
 	}
-	if !strings.HasPrefix(addr, "unix:") {
-		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
-			c := dial(t, a, src)
-			_, err := c.Write(prefix)
-			c.SetDeadline(time.Time{})
-			return c, err
-		}))
+	if dialer != nil {
+		opts = append(opts, grpc.WithContextDialer(dialer))
 	}
 	cc, err := grpc.NewClient(target, opts...)
 	if err != nil {
