@@ -23,8 +23,8 @@ import (
 )
 
 // The attacks below are each a way a client once chose its own address
-// through one of the adapters, over real sockets; see the package's
-// security notes in docs/. Each test fails on the code before its fix.
+// through one of the adapters, over real sockets; see
+// docs/security.md. Each test fails on the code before its fix.
 
 // TestServeProxyHeaderNamingNoClient: a trusted load balancer's PROXY
 // header that names no client (v1 UNKNOWN, v2 LOCAL, v2 families UNSPEC
