@@ -185,43 +185,43 @@ var (
 
 // coreSetups times the resolver alone on the same request, the way the
 // HTTP adapters call it: resolve is ParsePeer on RemoteAddr and
-// ResolvePeer on the headers; resolve-str adds Result.String(), the text
+// Resolve on the headers; resolve-str adds Result.String(), the text
 // the ours handlers read.
 func coreSetups() []Setup {
 	return []Setup{
 		{
 			Framework: "core", Name: "resolve",
-			Note: "core.ParsePeer + Resolver.ResolvePeer",
+			Note: "core.ParsePeer + Resolver.Resolve",
 			Bench: func(b *testing.B) {
 				res, r := newAdapterResolver(b), newAdapterRequest(adapterPeer)
 				b.ReportAllocs()
 				var out core.Result
 				for b.Loop() {
-					out = res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header)
+					out = res.Resolve(core.ParsePeer(r.RemoteAddr), r.Header)
 				}
 				adapterSinkResult = out
 			},
 			once: func(tb testing.TB, remote string) served {
 				res, r := newAdapterResolver(tb), newAdapterRequest(remote)
-				out := res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header)
+				out := res.Resolve(core.ParsePeer(r.RemoteAddr), r.Header)
 				return served{client: out.String(), ok: true}
 			},
 		},
 		{
 			Framework: "core", Name: "resolve-str",
-			Note: "core.ParsePeer + Resolver.ResolvePeer + Result.String",
+			Note: "core.ParsePeer + Resolver.Resolve + Result.String",
 			Bench: func(b *testing.B) {
 				res, r := newAdapterResolver(b), newAdapterRequest(adapterPeer)
 				b.ReportAllocs()
 				var out string
 				for b.Loop() {
-					out = res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header).String()
+					out = res.Resolve(core.ParsePeer(r.RemoteAddr), r.Header).String()
 				}
 				adapterSinkString = out
 			},
 			once: func(tb testing.TB, remote string) served {
 				res, r := newAdapterResolver(tb), newAdapterRequest(remote)
-				out := res.ResolvePeer(core.ParsePeer(r.RemoteAddr), r.Header).String()
+				out := res.Resolve(core.ParsePeer(r.RemoteAddr), r.Header).String()
 				return served{client: out, ok: true}
 			},
 		},

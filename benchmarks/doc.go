@@ -6,9 +6,10 @@
 // BenchmarkClientIP (peers_bench_test.go) runs, in one test binary and so
 // on the same machine in the same run, the client-IP decision of:
 //
-//   - ours: core.ParsePeer(r.RemoteAddr) then Resolver.ResolvePeer(peer,
-//     r.Header). Parsing the peer from its string form is timed because
-//     every net/http-based adapter must do it, as gin does.
+//   - ours: nethttpmw.Peer(r) then Resolver.Resolve(peer, r.Header), the
+//     path every net/http-based adapter takes. Finding the peer, from the
+//     request's context and then its RemoteAddr, is timed, as gin's
+//     parsing of RemoteAddr is.
 //   - ours-str: the same, plus Result.Addr.String(). Every peer below
 //     returns a string, so this column compares like with like when the
 //     caller needs text (a log line, a rate-limit key).
@@ -115,7 +116,7 @@
 //     ctx.RemoteIP().String(), the socket peer, which does less work and
 //     gives another answer (10.0.0.4).
 //
-// And core/resolve, core.ParsePeer(RemoteAddr) then Resolver.ResolvePeer
+// And core/resolve, core.ParsePeer(RemoteAddr) then Resolver.Resolve
 // on the same request with nothing around it, with core/resolve-str adding
 // Result.String(), the text the ours handlers read. From one run, then,
 // an adapter's cost beyond the framework's is (ours − bare) −

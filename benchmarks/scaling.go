@@ -35,7 +35,7 @@ var (
 // ScalingSetups returns the Resolve scaling benchmarks: for each size of
 // ScaleHops the ScaleHopsWalked and ScaleHopsInHeader series, and for each
 // size of ScalePrefixes the ScaleTrustedPrefixes series. Every one times
-// core.ParsePeer and Resolver.ResolvePeer, as the adapters call them,
+// core.ParsePeer and Resolver.Resolve, as the adapters call them,
 // from the peer 10.0.0.4 in the trusted 10.0.0.0/8.
 //
 // A trusted set of up to eight prefixes is scanned flat; a larger one
@@ -73,13 +73,13 @@ func scalingSetup(series string, n int, note string, trusted []string, xff strin
 				b.Fatal(err)
 			}
 			h := http.Header{"X-Forwarded-For": {xff}}
-			if got := res.ResolvePeer(core.ParsePeer(adapterPeer), h); got.Reason != core.Header {
+			if got := res.Resolve(core.ParsePeer(adapterPeer), h); got.Reason != core.ReasonHeader {
 				b.Fatalf("%s/%d: reason %v, want header", series, n, got.Reason)
 			}
 			b.ReportAllocs()
 			var out core.Result
 			for b.Loop() {
-				out = res.ResolvePeer(core.ParsePeer(adapterPeer), h)
+				out = res.Resolve(core.ParsePeer(adapterPeer), h)
 			}
 			adapterSinkResult = out
 		},
@@ -88,8 +88,8 @@ func scalingSetup(series string, n int, note string, trusted []string, xff strin
 			if err != nil {
 				tb.Fatal(err)
 			}
-			got := res.ResolvePeer(core.ParsePeer(adapterPeer), http.Header{"X-Forwarded-For": {xff}})
-			return served{client: got.String(), ok: got.Reason == core.Header}
+			got := res.Resolve(core.ParsePeer(adapterPeer), http.Header{"X-Forwarded-For": {xff}})
+			return served{client: got.String(), ok: got.Reason == core.ReasonHeader}
 		},
 	}
 }

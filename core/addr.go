@@ -2,7 +2,6 @@ package core
 
 import (
 	"net/netip"
-	"unsafe"
 
 	"github.com/trustedip/trustedip/core/internal/ipaddr"
 )
@@ -11,12 +10,6 @@ import (
 // header value, read in place so that no conversion (and no allocation) is
 // needed.
 type text = ipaddr.Text
-
-// view returns s as a string without copying: s itself, or a []byte's
-// bytes. The string must not outlive the call it is made for, nor be kept
-// in a Result: the caller may reuse a []byte (fasthttp does) as soon as
-// the call returns.
-func view[T text](s T) string { return *(*string)(unsafe.Pointer(&s)) }
 
 // hop is one parsed address token: the normalised address and, when the token
 // carried one, its port.

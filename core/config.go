@@ -12,6 +12,7 @@ import (
 //
 //	{
 //	  "trusted_proxies": ["10.0.0.0/8", "2001:db8::/32", "203.0.113.9", "loopback"],
+//	  "trusted_peers": ["10.0.0.5"],
 //	  "header": "X-Forwarded-For",
 //	  "trusted_hops": 0,
 //	  "trust_unix_socket": false
@@ -25,6 +26,15 @@ type Config struct {
 	// linklocal, cloudflare). Empty means trust nobody.
 	TrustedProxies []string `json:"trusted_proxies,omitempty"`
 
+	// TrustedPeers, when set, lists the socket peers that may send the
+	// header at all, in the same forms; TrustedProxies then only says
+	// which hops the walk steps over. For example, only the internal load
+	// balancer may connect with a header, while a CDN's ranges are hops to
+	// step over: a request that reaches the server straight from a CDN
+	// address (Cloudflare Workers can send one) is not believed. Empty or
+	// absent means the same as TrustedProxies.
+	TrustedPeers []string `json:"trusted_peers,omitempty"`
+
 	// Header is where the client address is read from, matched
 	// case-insensitively. "X-Forwarded-For" and "Forwarded" (RFC 7239) are
 	// lists walked from the right; any other name is a header that must
@@ -36,8 +46,9 @@ type Config struct {
 	// right that is not a trusted proxy is the client. N > 0 is count mode:
 	// the client is the Nth hop from the right, for deployments with a
 	// fixed number of proxies whose addresses are not known. The peer must
-	// still be trusted. It counts hops of X-Forwarded-For and Forwarded and
-	// has no effect on a single-address header or on no header.
+	// still be trusted. It counts hops of X-Forwarded-For and Forwarded; a
+	// single-address header or no header has none to count, so New refuses
+	// it there.
 	TrustedHops int `json:"trusted_hops,omitempty"`
 
 	// TrustUnixSocket lets a peer on a Unix socket send the header, for

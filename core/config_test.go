@@ -42,9 +42,14 @@ func TestNewErrorsNameTheEntry(t *testing.T) {
 		{Config{TrustedProxies: []string{"fe80::%eth0/64"}}, `zone`},
 		{Config{TrustedProxies: []string{""}}, `trusted_proxies[0] "": empty entry`},
 		{Config{TrustedProxies: []string{"010.0.0.0/8"}}, `"010.0.0.0/8"`},
-		{Config{TrustedHops: -1}, "trusted_hops"},
-		{Config{Header: "X Real IP"}, "header"},
-		{Config{Header: "X-Real-IP:"}, "header"},
+		{Config{TrustedHops: -1}, "trusted_hops: must be 0"},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedHops: 2}, "trusted_hops: counts hops of a header, and no header is configured"},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Real-IP", TrustedHops: 1}, "trusted_hops: counts hops of X-Forwarded-For or Forwarded; X-Real-Ip holds a single address"},
+		{Config{Header: "X Real IP"}, `header: not a valid HTTP header name: "X Real IP"`},
+		{Config{Header: "X-Real-IP:"}, "header: not a valid HTTP header name"},
+		{Config{Header: "X-Forwarded-For\n"}, "header: not a valid HTTP header name"},
+		{Config{TrustedProxies: []string{"nonsense"}}, "not an IP address, CIDR or preset name (presets: cloudflare, linklocal, loopback, private)"},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"10.0.0.5", "10.0.0.300"}}, `trusted_peers[1] "10.0.0.300"`},
 	}
 	for _, tt := range tests {
 		_, err := New(tt.cfg)
@@ -54,8 +59,71 @@ func TestNewErrorsNameTheEntry(t *testing.T) {
 	}
 	_, err := New(Config{TrustedProxies: []string{"bad"}})
 	var ee *EntryError
-	if !errors.As(err, &ee) || ee.Index != 0 || ee.Entry != "bad" {
-		t.Fatalf("error %v is not an *EntryError for entry 0", err)
+	if !errors.As(err, &ee) || ee.Field != "trusted_proxies" || ee.Index != 0 || ee.Entry != "bad" {
+		t.Fatalf("error %v is not an *EntryError for trusted_proxies[0]", err)
+	}
+	_, err = New(Config{Header: "X-Real-IP", TrustedHops: 1})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "trusted_hops" {
+		t.Fatalf("error %v is not a *ConfigError for trusted_hops", err)
+	}
+	if _, err := NewTrustSet("10.0.0.0/8", "x"); err == nil || err.Error() != `entry 1 "x": not an IP address, CIDR or preset name (presets: cloudflare, linklocal, loopback, private)` {
+		t.Fatalf("NewTrustSet error %v", err)
+	}
+}
+
+// TestWarnings: each way a valid Config is likely a mistake, and configs
+// that are fine.
+func TestWarnings(t *testing.T) {
+	xff := "X-Forwarded-For"
+	for _, tt := range []struct {
+		cfg  Config
+		want []string // "field: text it contains"
+	}{
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: xff}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8", "loopback"}, TrustedPeers: []string{"10.0.0.5"}, Header: "Forwarded", TrustedHops: 1}, nil},
+		{Config{}, nil},
+		{Config{Header: "X-Real-IP"}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}}, []string{"header: proxies are trusted but no header is configured"}},
+		{Config{TrustedPeers: []string{"10.0.0.5"}}, []string{"header: proxies are trusted but no header is configured"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8", "10.0.0.1/8"}, Header: xff},
+			[]string{`trusted_proxies[1]: "10.0.0.1/8" has host bits set; it is read as 10.0.0.0/8`}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"2001:db8::1/32"}, Header: xff},
+			[]string{`trusted_peers[0]: "2001:db8::1/32" has host bits set; it is read as 2001:db8::/32`}},
+		{Config{TrustedProxies: []string{"0.0.0.0/0"}, Header: xff},
+			[]string{`trusted_proxies[0]: "0.0.0.0/0" trusts every address, so any client can write its own X-Forwarded-For`}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"::/0"}, Header: "x-real-ip"},
+			[]string{`trusted_peers[0]: "::/0" trusts every address, so any client can write its own X-Real-Ip`}},
+		{Config{TrustedProxies: []string{"::ffff:0.0.0.0/96"}, Header: xff}, []string{"trusts every address"}},
+		{Config{TrustedProxies: []string{"0.0.0.0/0"}}, []string{"header: proxies are trusted but no header"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "xff"}, []string{`header: "xff" is read as a header holding a single address; did you mean X-Forwarded-For?`}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded_For"}, []string{"did you mean X-Forwarded-For?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "XForwardedFor"}, []string{"did you mean X-Forwarded-For?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-Fro"}, []string{"did you mean X-Forwarded-For?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Fowarded-For"}, []string{"did you mean X-Forwarded-For?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "Forwarded-For"}, []string{"did you mean X-Forwarded-For?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X_Real_IP"}, []string{"did you mean X-Real-IP?"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "CF-Connecting-IPs"}, []string{"did you mean CF-Connecting-IP?"}},
+		// Known names, in any case, and names far from any known one.
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "x-real-ip"}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "FORWARDED"}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "True-Client-IP"}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-My-Edge-Client"}, nil},
+	} {
+		r, err := New(tt.cfg)
+		if err != nil {
+			t.Fatalf("%+v: %v", tt.cfg, err)
+		}
+		got := r.Warnings()
+		if len(got) != len(tt.want) {
+			t.Errorf("%+v: warnings %q, want %d", tt.cfg, got, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			if !strings.Contains(got[i].String(), w) {
+				t.Errorf("%+v: warning %q, want one containing %q", tt.cfg, got[i], w)
+			}
+		}
 	}
 }
 
@@ -100,13 +168,18 @@ func TestReadTrustSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Len() != 3 || !s.Contains(netip.MustParseAddr("173.245.63.1")) || !s.Contains(netip.MustParseAddr("192.0.2.7")) {
-		t.Fatalf("set %v", s.Prefixes())
+		t.Fatalf("set %v", s.prefixes())
 	}
-	if _, err := ReadTrustSet(strings.NewReader("10.0.0.0/8\nnot-a-prefix\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := ReadTrustSet(strings.NewReader("10.0.0.0/8\nnot-a-prefix\n")); err == nil || err.Error() != `line 2 "not-a-prefix": not an IP address or CIDR` {
 		t.Fatalf("error %v should name line 2", err)
 	}
+	// A list file holds prefixes only: a preset name there is an error,
+	// and the error does not suggest presets.
+	if _, err := ReadTrustSet(strings.NewReader("cloudflare\n")); err == nil || err.Error() != `line 1 "cloudflare": not an IP address or CIDR` {
+		t.Fatalf("a preset name in a list: %v", err)
+	}
 	r := MustNew(Config{Header: "X-Forwarded-For"}, WithTrustSet(s))
-	if got := r.ResolvePeer(ParsePeer("173.245.48.9:1"), map[string][]string{"X-Forwarded-For": {"203.0.113.7"}}); got.String() != "203.0.113.7" {
+	if got := r.Resolve(ParsePeer("173.245.48.9:1"), map[string][]string{"X-Forwarded-For": {"203.0.113.7"}}); got.String() != "203.0.113.7" {
 		t.Fatalf("WithTrustSet not applied: %v %v", got, got.Reason)
 	}
 }
@@ -122,16 +195,16 @@ func TestCloudflarePresetMatchesEmbeddedLists(t *testing.T) {
 	if fromFiles.Len() < 20 || fromFiles.Len() != preset.Len() {
 		t.Fatalf("%d prefixes in the files, %d in the preset", fromFiles.Len(), preset.Len())
 	}
-	if got := Presets()["cloudflare"]; len(got) != preset.Len() {
-		t.Fatalf("Presets() has %d cloudflare prefixes", len(got))
+	if got, _ := lookupPreset("Cloudflare"); len(got) != preset.Len() {
+		t.Fatalf("the preset has %d cloudflare prefixes", len(got))
 	}
 }
 
 func TestTrustSetLookupAndUnion(t *testing.T) {
 	a := MustTrustSet("10.0.0.0/8")
 	b := MustTrustSet("private")
-	u := a.Union(b)
-	p, entry, ok := u.Lookup(netip.MustParseAddr("::ffff:10.1.1.1"))
+	u := a.union(b)
+	p, entry, ok := u.lookup(netip.MustParseAddr("::ffff:10.1.1.1"))
 	if !ok || p.String() != "10.0.0.0/8" || entry != "10.0.0.0/8" {
 		t.Fatalf("Lookup = %v %q %v", p, entry, ok)
 	}

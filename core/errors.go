@@ -7,12 +7,14 @@ import (
 
 var (
 	errEmptyEntry = errors.New("empty entry")
+	errNotPrefix  = errors.New("not an IP address or CIDR")
 	errZone       = errors.New("a zone is not allowed: trust is decided per address, and zones are dropped before matching")
 )
 
-// EntryError reports a trusted_proxies entry that is not a CIDR, an address
-// or a preset name.
+// EntryError reports an entry of a trusted list that is not a CIDR, an
+// address or a preset name.
 type EntryError struct {
+	Field string // "trusted_proxies" or "trusted_peers"; "" for NewTrustSet
 	Index int    // position in the list
 	Entry string // the entry as written
 	Err   error  // what is wrong with it
@@ -20,7 +22,10 @@ type EntryError struct {
 
 // Error names the entry and what is wrong with it.
 func (e *EntryError) Error() string {
-	return fmt.Sprintf("trusted_proxies[%d] %q: %v", e.Index, e.Entry, e.Err)
+	if e.Field == "" {
+		return fmt.Sprintf("entry %d %q: %v", e.Index, e.Entry, e.Err)
+	}
+	return fmt.Sprintf("%s[%d] %q: %v", e.Field, e.Index, e.Entry, e.Err)
 }
 
 // Unwrap returns the underlying error.

@@ -32,9 +32,6 @@ type Step struct {
 	Text string `json:"text"`
 }
 
-// String returns the step in words.
-func (s Step) String() string { return s.Text }
-
 // String returns the steps, one per line, and the decision.
 func (e Explanation) String() string {
 	var b strings.Builder
@@ -56,31 +53,29 @@ func describeAddr(r Result) string {
 	return r.Addr.String()
 }
 
-// Explain returns the same decision as ResolvePeer, with a step-by-step
+// Explain returns the same decision as Resolve, with a step-by-step
 // account of how it was reached, for example:
 //
-//	peer 10.0.0.4:1234 is trusted by 10.0.0.0/8
+//	peer 10.0.0.4:1234 is trusted by 10.0.0.0/8, so its X-Forwarded-For is read
 //	hop 1 10.0.0.3 is trusted by 10.0.0.0/8
 //	hop 2 203.0.113.7 is not trusted, so it is the client
 //	=> 203.0.113.7 (header)
 //
 // Hops are numbered from the right, the order in which they are checked.
-func (r *Resolver) Explain(peer Peer, h http.Header) Explanation {
+func (r *Resolver) Explain(p Peer, h http.Header) Explanation {
 	var lines []string
 	if r.kind != kindNone {
 		lines = h[r.header]
 	}
-	return r.ExplainValues(peer, lines)
+	return r.ExplainValues(p, lines)
 }
 
 // ExplainValues is Explain for the lines of the configured header, as
 // ResolveValues takes them.
-func (r *Resolver) ExplainValues(peer Peer, lines []string) Explanation {
-	tr := &tracer{r: r}
-	chosen, n, reason := resolve(r, peer, lines, tr)
-	var res Result
-	r.fill(&res, peer, chosen, n, reason)
-	return Explanation{Result: res, Steps: tr.steps}
+func (r *Resolver) ExplainValues(p Peer, lines []string) Explanation {
+	tr := &tracer{r: r, s: r.state.Load()}
+	h, n, reason := resolve(r, tr.s, p, lines, tr)
+	return Explanation{Result: r.result(p, h, n, reason, len(lines) > 0), Steps: tr.steps}
 }
 
 // tracer records steps. Every method accepts a nil tracer and does nothing,
@@ -90,6 +85,7 @@ func (r *Resolver) ExplainValues(peer Peer, lines []string) Explanation {
 // even pay for setting up the call.
 type tracer struct {
 	r     *Resolver
+	s     *state
 	steps []Step
 }
 
@@ -137,13 +133,21 @@ func (tr *tracer) addPeer(p Peer, n note) {
 		s.Token = p.String()
 		s.Addr = p.Addr()
 		if n == notePeerTrusted {
-			s.TrustedBy, s.Entry, _ = tr.r.trust.Lookup(p.Addr())
-			s.Text = fmt.Sprintf("peer %s is trusted by %s%s", p, s.TrustedBy, entrySuffix(s.TrustedBy, s.Entry))
+			s.TrustedBy, s.Entry, _ = tr.s.peers.lookup(p.Addr())
+			by := "is trusted by"
+			if len(tr.s.cfg.TrustedPeers) > 0 {
+				by = "may send the header: trusted_peers has"
+			}
+			s.Text = fmt.Sprintf("peer %s %s %s%s", p, by, s.TrustedBy, entrySuffix(s.TrustedBy, s.Entry))
 			if tr.r.kind != kindNone {
 				s.Text += ", so its " + tr.r.header + " is read"
 			}
 		} else {
-			s.Text = fmt.Sprintf("peer %s is not a trusted proxy, so it is the client and its headers are ignored", p)
+			what := "a trusted proxy"
+			if len(tr.s.cfg.TrustedPeers) > 0 {
+				what = "in trusted_peers"
+			}
+			s.Text = fmt.Sprintf("peer %s is not %s, so it is the client and its headers are ignored", p, what)
 		}
 	case notePeerHeadersIgnored:
 		s.Token = p.String()
@@ -175,7 +179,7 @@ func (tr *tracer) addNote(n note) {
 	case noteSeveralLines:
 		t = tr.r.header + " has several lines; it must have exactly one, and there is no telling which one the proxy wrote"
 	case noteTooFewHops:
-		t = fmt.Sprintf("fewer hops than trusted_hops %d, so the leftmost hop is the best verified address", tr.r.hops)
+		t = fmt.Sprintf("fewer hops than trusted_hops %d, so the leftmost hop is the best verified address", tr.s.hops)
 	case noteAllTrusted:
 		t = "every hop is trusted, so the leftmost one is the client"
 	case noteBackToHop:
@@ -202,7 +206,7 @@ func (tr *tracer) addHop(n int, token string, a netip.Addr, k stepKind) {
 	}
 	switch k {
 	case stepTrusted:
-		s.TrustedBy, s.Entry, _ = tr.r.trust.Lookup(a)
+		s.TrustedBy, s.Entry, _ = tr.s.proxies.lookup(a)
 		s.Text = fmt.Sprintf("%s is trusted by %s%s", what, s.TrustedBy, entrySuffix(s.TrustedBy, s.Entry))
 	case stepClient:
 		s.Text = what + " is not trusted, so it is the client"
@@ -213,7 +217,7 @@ func (tr *tracer) addHop(n int, token string, a netip.Addr, k stepKind) {
 	case stepCounted:
 		s.Text = what + " is counted as a proxy (trusted_hops)"
 	case stepCountedClient:
-		s.Text = fmt.Sprintf("%s is hop %d from the right, so it is the client (trusted_hops %d)", what, n, tr.r.hops)
+		s.Text = fmt.Sprintf("%s is hop %d from the right, so it is the client (trusted_hops %d)", what, n, tr.s.hops)
 	case stepList:
 		s.Text = what + " is a list; " + tr.r.header + " must hold exactly one address"
 	case stepSingleClient:

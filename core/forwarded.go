@@ -8,7 +8,7 @@ package core
 //	value             = token / quoted-string
 //
 // Strictness is the point: an element we would have to repair is one a
-// client could have shaped, so it stops the walk (reason Broken) instead of
+// client could have shaped, so it stops the walk (ReasonBroken) instead of
 // being guessed at. In particular a node that is "unknown" or obfuscated
 // ("_hidden") says nothing verifiable, and an IPv6 node must be written
 // "[v6]" inside quotes, because ':' and '[' are not token characters.

@@ -41,6 +41,9 @@ var fuzzConfigs = []Config{
 	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "Forwarded", TrustedHops: 1, TrustUnixSocket: true},
 	{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustUnixSocket: true},
 	{TrustedProxies: []string{"10.0.0.0/8"}},
+	// Peers that may send the header apart from the hops stepped over.
+	{TrustedProxies: []string{"10.0.0.0/8", "2001:db8:1::/48"}, TrustedPeers: []string{"10.0.0.2", "loopback"}, Header: "X-Forwarded-For"},
+	{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"127.0.0.0/8"}, Header: "Forwarded", TrustedHops: 2},
 	// More than smallSet prefixes: the trie, not the flat scan.
 	{TrustedProxies: []string{"10.0.0.0/8", "cloudflare", "private", "2001:db8:1::/48"}, Header: "X-Forwarded-For"},
 }
@@ -69,7 +72,10 @@ func FuzzResolve(f *testing.F) {
 	f.Add(uint8(5), "", ",,,")
 	f.Add(uint8(6), "10.0.0.1:1", "1.1.1.1")
 	f.Add(uint8(0), "[::ffff:10.0.0.2]:1", "::ffff:10.0.0.3, fe80::1%eth0")
-	f.Add(uint8(7), "173.245.48.1:443", "203.0.113.7, 10.0.0.2, 104.16.0.9")
+	f.Add(uint8(9), "173.245.48.1:443", "203.0.113.7, 10.0.0.2, 104.16.0.9")
+	f.Add(uint8(7), "10.0.0.2:443", "203.0.113.7, 10.0.0.9")
+	f.Add(uint8(7), "10.0.0.9:443", "203.0.113.7")
+	f.Add(uint8(8), "127.0.0.1:1", "for=203.0.113.7, for=10.0.0.1, for=10.0.0.2")
 	f.Fuzz(func(t *testing.T, which uint8, peerText, header string) {
 		r, peer, lines := fuzzRequest(fuzzConfigs, which, peerText, header)
 		got := r.ResolveValues(peer, lines)
@@ -87,7 +93,7 @@ func FuzzResolve(f *testing.F) {
 		} else if !amongHops(r, lines, got.Addr) {
 			t.Fatalf("answer %v is not among the hops of %q", got.Addr, header)
 		}
-		if r.hops == 0 && r.kind != kindSingle && got.Reason == Header && r.trust.Contains(got.Addr) {
+		if s := r.state.Load(); s.hops == 0 && r.kind != kindSingle && got.Reason == ReasonHeader && s.proxies.Contains(got.Addr) {
 			t.Fatalf("trusted address %v returned with reason header", got.Addr)
 		}
 		if got.Addr.IsValid() {
@@ -106,11 +112,6 @@ func FuzzResolve(f *testing.F) {
 		if again := r.ResolveBytes(peer, b); again != got {
 			t.Fatalf("ResolveBytes = %+v, ResolveValues = %+v", again, got)
 		}
-		if !peer.HeadersIgnored() {
-			if again := r.ResolveRemoteAddr(peerText, lines); again != got {
-				t.Fatalf("ResolveRemoteAddr = %+v, ResolveValues = %+v", again, got)
-			}
-		}
 		if ex := r.ExplainValues(peer, lines); ex.Result != got || len(ex.Steps) == 0 {
 			t.Fatalf("Explain = %+v, Resolve = %+v", ex.Result, got)
 		}
@@ -119,8 +120,8 @@ func FuzzResolve(f *testing.F) {
 			for _, l := range lines {
 				h.Add(r.HeaderKey(), l)
 			}
-			if again := r.ResolvePeer(peer, h); again != got {
-				t.Fatalf("ResolvePeer = %+v, ResolveValues = %+v", again, got)
+			if again := r.Resolve(peer, h); again != got {
+				t.Fatalf("Resolve = %+v, ResolveValues = %+v", again, got)
 			}
 		}
 	})
@@ -164,6 +165,7 @@ func FuzzParseConfig(f *testing.F) {
 		`{"trusted_proxies":["10.0.0.0/8","loopback"],"header":"X-Forwarded-For"}`,
 		`{"trusted_proxies":["::ffff:10.0.0.0/104"],"header":"Forwarded","trusted_hops":2}`,
 		`{"trusted_proxies":["fe80::1%eth0"]}`, `{"trusted_hops":-1}`, `{"header":"X Real"}`,
+		`{"trusted_proxies":["10.0.0.0/8"],"trusted_peers":["10.0.0.5"],"header":"X-Real-IP"}`, `{"header":"X-Real-IP","trusted_hops":1}`,
 		`{"trust_unix_socket":true}`, `{"unknown":1}`, `{} {}`, `[]`, `null`, ``,
 	} {
 		f.Add([]byte(s))
@@ -180,7 +182,7 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		out, err := json.Marshal(r.Config())
+		out, err := json.Marshal(r.state.Load().cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,13 +193,16 @@ func FuzzParseConfig(f *testing.F) {
 		if !reflect.DeepEqual(normalConfig(back), normalConfig(cfg)) {
 			t.Fatalf("round trip changed %+v into %+v", cfg, back)
 		}
-		r.ResolvePeer(ParsePeer("10.0.0.1:1"), http.Header{r.HeaderKey(): {"1.1.1.1"}})
+		r.Resolve(ParsePeer("10.0.0.1:1"), http.Header{r.HeaderKey(): {"1.1.1.1"}})
 	})
 }
 
 func normalConfig(c Config) Config {
 	if len(c.TrustedProxies) == 0 {
 		c.TrustedProxies = nil
+	}
+	if len(c.TrustedPeers) == 0 {
+		c.TrustedPeers = nil
 	}
 	return c
 }
@@ -217,4 +222,32 @@ func fuzzRequest(configs []Config, which uint8, peerText, header string) (*Resol
 		peer = peer.WithoutHeaders()
 	}
 	return MustNew(configs[int(which&0x7f)%len(configs)]), peer, lines
+}
+
+// FuzzShortXFF holds the fast path to the general walk: whenever shortXFF
+// answers, walk gives the same answer, for small trust sets of IPv4 and
+// IPv6 prefixes.
+func FuzzShortXFF(f *testing.F) {
+	for _, s := range []string{
+		"203.0.113.7, 10.0.0.2, 10.0.0.3", " 10.0.0.1 ,\t10.0.0.2 ", "1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,7.7.7.7,8.8.8.8",
+		"10.0.0.1,", ",10.0.0.1", "10.0.0.1:80", "0.0.0.0", "01.2.3.4", "10.0.0.1 10.0.0.2", "",
+	} {
+		f.Add(uint8(0), s)
+	}
+	sets := [][]string{{"10.0.0.0/8"}, {"10.0.0.0/8", "loopback", "2001:db8::/32"}, {}, {"0.0.0.0/0"}}
+	f.Fuzz(func(t *testing.T, which uint8, line string) {
+		r := MustNew(Config{TrustedProxies: sets[int(which)%len(sets)], Header: "X-Forwarded-For"})
+		s := r.state.Load()
+		h, n, reason, ok := shortXFF(s.proxies, line)
+		if !ok {
+			return
+		}
+		wh, wn, wreason := walk(r, s, []string{line}, nil)
+		if h != wh || n != wn || reason != wreason {
+			t.Fatalf("shortXFF(%q) = %v %d %v, walk %v %d %v", line, h, n, reason, wh, wn, wreason)
+		}
+		if hb, nb, rb, okb := shortXFF(s.proxies, []byte(line)); !okb || hb != h || nb != n || rb != reason {
+			t.Fatalf("shortXFF on []byte(%q) differs", line)
+		}
+	})
 }

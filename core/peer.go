@@ -29,8 +29,10 @@ const (
 	peerUnix
 )
 
-// UnixPeer is the peer of a connection accepted on a Unix socket.
-var UnixPeer = Peer{kind: peerUnix}
+// UnixPeer returns the peer of a connection accepted on a Unix socket.
+// It has no address: whatever name the client bound its socket to is its
+// own choice, and says nothing about who it is.
+func UnixPeer() Peer { return Peer{kind: peerUnix} }
 
 // PeerFromAddrPort returns an IP peer, normalised: v4-mapped addresses are
 // unmapped and zones dropped. An invalid or unspecified address gives the
@@ -45,36 +47,27 @@ func PeerFromAddrPort(ap netip.AddrPort) Peer {
 
 // ParsePeer parses a peer in the form net/http puts in Request.RemoteAddr:
 // "ip:port", "[ipv6]:port", or a bare address. "" and "@" are the forms a
-// Unix socket takes there and give UnixPeer. Anything else gives the unknown
-// peer, which Resolve answers with NoPeer.
+// Unix socket takes there and give UnixPeer. Anything else gives the
+// unknown peer, which Resolve answers with ReasonNoPeer.
+//
+// Adapters should not take a peer from text when they can reach the
+// connection (netconn.PeerOf): on a Unix socket, RemoteAddr is the name
+// the client bound, and "127.0.0.1:1" is as good a name as any.
 func ParsePeer(remoteAddr string) Peer {
-	return parsePeer(remoteAddr)
-}
-
-// ParsePeerBytes is ParsePeer for a []byte, without copying it.
-func ParsePeerBytes(remoteAddr []byte) Peer {
-	return parsePeer(remoteAddr)
-}
-
-func parsePeer[T text](s T) Peer {
-	if len(s) == 0 || (len(s) == 1 && s[0] == '@') {
-		return UnixPeer
+	if remoteAddr == "" || remoteAddr == "@" {
+		return UnixPeer()
 	}
-	// "ip:port", the form net/http always uses for TCP, without the
-	// general parser.
-	if p, ok := scanPeer4(view(s)); ok {
-		return p
-	}
-	h, ok := parseHop(s)
+	h, ok := parseHop(remoteAddr)
 	if !ok {
 		return Peer{}
 	}
 	return Peer{addr: h.addr, port: h.port, kind: peerIP}
 }
 
-// PeerFromNetAddr converts a net.Addr from a connection. *net.TCPAddr and
+// PeerFromNetAddr converts a connection's net.Addr. *net.TCPAddr and
 // *net.UDPAddr are converted without formatting; *net.UnixAddr gives
-// UnixPeer; other types are parsed from their String form.
+// UnixPeer, whatever its name; other types are parsed from their String
+// form.
 func PeerFromNetAddr(a net.Addr) Peer {
 	switch v := a.(type) {
 	case nil:
@@ -90,15 +83,13 @@ func PeerFromNetAddr(a net.Addr) Peer {
 		}
 		return peerFromIP(v.IP, v.Port)
 	case *net.UnixAddr:
-		return UnixPeer
+		return UnixPeer()
 	}
 	return ParsePeer(a.String())
 }
 
 // peerFromIP is PeerFromAddrPort for the net package's form of an
-// endpoint. Every accepted TCP connection goes through it, so the forms
-// the net package gives (4 bytes, or 16 with IPv4 v4-mapped) are converted
-// directly; the zone, which PeerFromAddrPort would drop, is never read.
+// endpoint: 4 bytes, or 16 with IPv4 v4-mapped. Its zone is never read.
 func peerFromIP(ip net.IP, port int) Peer {
 	var a netip.Addr
 	switch len(ip) {
@@ -109,7 +100,7 @@ func peerFromIP(ip net.IP, port int) Peer {
 	default:
 		return Peer{}
 	}
-	if a.IsUnspecified() {
+	if a.IsUnspecified() || port < 0 || port > 0xffff {
 		return Peer{}
 	}
 	return Peer{addr: a, port: uint16(port), kind: peerIP}
@@ -117,7 +108,7 @@ func peerFromIP(ip net.IP, port int) Peer {
 
 // WithoutHeaders returns p marked so that Resolve never believes its
 // headers, even when its address is a trusted proxy: the answer is p
-// itself, with reason PeerUntrusted.
+// itself, with reason ReasonPeerUntrusted.
 //
 // It is for a connection that reached us through a load balancer whose
 // PROXY protocol header named no client (version 1 UNKNOWN, version 2
@@ -147,8 +138,8 @@ func (p Peer) IsIP() bool { return p.kind == peerIP }
 // IsUnix reports whether the peer is a Unix socket.
 func (p Peer) IsUnix() bool { return p.kind == peerUnix }
 
-// String returns "ip:port" for an IP peer, "@" for a Unix socket and "" for
-// an unknown peer.
+// String returns "ip:port" for an IP peer, "@" for a Unix socket and ""
+// for an unknown peer: the forms ParsePeer reads.
 func (p Peer) String() string {
 	switch p.kind {
 	case peerIP:
@@ -158,3 +149,7 @@ func (p Peer) String() string {
 	}
 	return ""
 }
+
+// MarshalText implements encoding.TextMarshaler with String's form, so a
+// Peer is a string in JSON and in logs.
+func (p Peer) MarshalText() ([]byte, error) { return []byte(p.String()), nil }

@@ -32,7 +32,7 @@ func TestPeerFromNetAddr(t *testing.T) {
 		{"tcp with a 5-byte IP", &net.TCPAddr{IP: net.IP{1, 2, 3, 4, 5}, Port: 4711}, Peer{}},
 		{"nil *TCPAddr", (*net.TCPAddr)(nil), Peer{}},
 		{"udp", &net.UDPAddr{IP: net.ParseIP("::ffff:198.51.100.1"), Port: 4711}, ip("198.51.100.1")},
-		{"unix", &net.UnixAddr{Name: "/run/app.sock", Net: "unix"}, UnixPeer},
+		{"unix", &net.UnixAddr{Name: "/run/app.sock", Net: "unix"}, UnixPeer()},
 		{"nil", nil, Peer{}},
 		{"other type, by its text", fakeAddr("192.0.2.1:4711"), ip("192.0.2.1")},
 		{"other type, junk", fakeAddr("not an address"), Peer{}},
@@ -97,14 +97,14 @@ func TestPeerWithoutHeaders(t *testing.T) {
 			}
 			lines := []string{"6.6.6.6", "for=6.6.6.6"}
 			got := r.ResolveValues(p, lines)
-			if got.Reason != PeerUntrusted || got.AddrPort() != p.AddrPort() || got.Peer != p || got.Hop != 0 {
+			if got.Reason != ReasonPeerUntrusted || got.AddrPort() != p.AddrPort() || got.Peer != p || got.Hop != 0 {
 				t.Errorf("%+v: %s: %+v", cfg, text, got)
 			}
 			h := http.Header{}
 			if r.HeaderKey() != "" {
 				h[r.HeaderKey()] = lines
 			}
-			if again := r.ResolvePeer(p, h); again != got {
+			if again := r.Resolve(p, h); again != got {
 				t.Errorf("ResolvePeer %+v, ResolveValues %+v", again, got)
 			}
 			ex := r.ExplainValues(p, lines)
@@ -115,7 +115,7 @@ func TestPeerWithoutHeaders(t *testing.T) {
 	}
 	// Only an IP peer can be marked: a Unix-socket or unknown peer has no
 	// address to answer with, and stays what it was.
-	for _, p := range []Peer{UnixPeer, {}} {
+	for _, p := range []Peer{UnixPeer(), {}} {
 		if q := p.WithoutHeaders(); q != p {
 			t.Errorf("%+v marked: %+v", p, q)
 		}

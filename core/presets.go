@@ -3,9 +3,7 @@ package core
 import (
 	_ "embed" // the Cloudflare lists below
 	"net/netip"
-	"sort"
 	"strings"
-	"sync"
 )
 
 // Cloudflare's published edge ranges, https://www.cloudflare.com/ips-v4 and
@@ -18,44 +16,31 @@ var (
 	cloudflareV6 string
 )
 
-// Presets maps each preset name usable in Config.TrustedProxies to its
-// prefixes:
+// lookupPreset returns the prefixes of the preset name, matched without
+// regard to case. A preset's prefixes are built each time it is named:
+// only configuration asks, and nothing is kept between calls.
 //
 //   - loopback: 127.0.0.0/8, ::1/128
 //   - private: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
 //   - linklocal: 169.254.0.0/16, fe80::/10
 //   - cloudflare: Cloudflare's published edge ranges, embedded
-//
-// Preset names are matched case-insensitively. The returned map is a copy.
-func Presets() map[string][]netip.Prefix {
-	out := make(map[string][]netip.Prefix, len(presets()))
-	for name, ps := range presets() {
-		out[name] = append([]netip.Prefix(nil), ps...)
-	}
-	return out
-}
-
-var presets = sync.OnceValue(func() map[string][]netip.Prefix {
-	return map[string][]netip.Prefix{
-		"loopback":   mustPrefixes("127.0.0.0/8", "::1/128"),
-		"private":    mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"),
-		"linklocal":  mustPrefixes("169.254.0.0/16", "fe80::/10"),
-		"cloudflare": mustPrefixes(strings.Fields(cloudflareV4 + "\n" + cloudflareV6)...),
-	}
-})
-
 func lookupPreset(name string) ([]netip.Prefix, bool) {
-	ps, ok := presets()[strings.ToLower(name)]
-	return ps, ok
+	switch strings.ToLower(name) {
+	case "loopback":
+		return mustPrefixes("127.0.0.0/8", "::1/128"), true
+	case "private":
+		return mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"), true
+	case "linklocal":
+		return mustPrefixes("169.254.0.0/16", "fe80::/10"), true
+	case "cloudflare":
+		return mustPrefixes(strings.Fields(cloudflareV4 + "\n" + cloudflareV6)...), true
+	}
+	return nil, false
 }
 
-func presetNames() string {
-	names := make([]string, 0, len(presets()))
-	for n := range presets() {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return "presets: " + strings.Join(names, ", ")
+// presetNames lists the preset names, for error messages.
+func presetNames() []string {
+	return []string{"cloudflare", "linklocal", "loopback", "private"}
 }
 
 func mustPrefixes(cidrs ...string) []netip.Prefix {

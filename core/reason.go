@@ -3,66 +3,62 @@ package core
 import "fmt"
 
 // Reason says why Resolve chose the address it returned. Strict deployments
-// act on it: rejecting Broken requests, or logging PeerUntrusted requests
-// that carried a forwarding header they were not entitled to send.
+// act on it: rejecting ReasonBroken requests, or counting ReasonPeerUntrusted
+// requests that carried a forwarding header they were not entitled to send
+// (Result.HeaderIgnored).
 type Reason uint8
 
 const (
-	// ReasonUnset is the zero Reason; Resolve never returns it.
+	// ReasonUnset is the zero Reason: no decision was made. Resolve never
+	// returns it.
 	ReasonUnset Reason = iota
-	// PeerUntrusted: the socket peer is not a trusted proxy, so it is the
-	// client and every header is ignored.
-	PeerUntrusted
-	// NoPeer: the peer is a Unix socket (not trusted) or could not be
+	// ReasonPeerUntrusted: the socket peer is not a trusted proxy, so it is
+	// the client and every header is ignored.
+	ReasonPeerUntrusted
+	// ReasonNoPeer: the peer is a Unix socket (not trusted) or could not be
 	// parsed. There is no client address.
-	NoPeer
-	// NoHeader: no header is configured, or the trusted peer sent none (or
-	// only empty elements). The peer is the client.
-	NoHeader
-	// Header: the address came from the header, after every hop to its
+	ReasonNoPeer
+	// ReasonNoHeader: no header is configured, or the trusted peer sent none
+	// (or only empty elements). The peer is the client.
+	ReasonNoHeader
+	// ReasonHeader: the address came from the header, after every hop to its
 	// right was verified.
-	Header
-	// AllTrusted: every hop in the header is a trusted proxy; the leftmost
-	// one is the best answer there is.
-	AllTrusted
-	// Broken: the header could not be read all the way to a client. The
-	// answer is the last address that was verified.
-	Broken
+	ReasonHeader
+	// ReasonAllTrusted: every hop in the header is a trusted proxy; the
+	// leftmost one is the best answer there is.
+	ReasonAllTrusted
+	// ReasonBroken: the header could not be read all the way to a client.
+	// The answer is the last address that was verified.
+	ReasonBroken
 )
 
-var reasonNames = [...]string{
-	ReasonUnset:   "",
-	PeerUntrusted: "peer-untrusted",
-	NoPeer:        "no-peer",
-	NoHeader:      "no-header",
-	Header:        "header",
-	AllTrusted:    "all-trusted",
-	Broken:        "broken",
-}
-
-// String returns the kebab-case name used in logs, JSON and the contract.
+// String returns the kebab-case name used in logs, JSON and the contract,
+// or "" for ReasonUnset.
 func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
-		return reasonNames[r]
+	switch r {
+	case ReasonUnset:
+		return ""
+	case ReasonPeerUntrusted:
+		return "peer-untrusted"
+	case ReasonNoPeer:
+		return "no-peer"
+	case ReasonNoHeader:
+		return "no-header"
+	case ReasonHeader:
+		return "header"
+	case ReasonAllTrusted:
+		return "all-trusted"
+	case ReasonBroken:
+		return "broken"
 	}
 	return fmt.Sprintf("Reason(%d)", uint8(r))
 }
 
-// MarshalText implements encoding.TextMarshaler with the kebab-case name.
+// MarshalText implements encoding.TextMarshaler with the kebab-case name;
+// ReasonUnset is the empty text.
 func (r Reason) MarshalText() ([]byte, error) {
-	if r == ReasonUnset || int(r) >= len(reasonNames) {
+	if r > ReasonBroken {
 		return nil, fmt.Errorf("core: cannot marshal %v", r)
 	}
 	return []byte(r.String()), nil
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler for the kebab-case name.
-func (r *Reason) UnmarshalText(b []byte) error {
-	for i, n := range reasonNames {
-		if i != 0 && n == string(b) {
-			*r = Reason(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("core: unknown reason %q", b)
 }

@@ -18,20 +18,21 @@ type refAnswer struct {
 }
 
 func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
+	s := r.state.Load()
 	peer := refAnswer{addr: p.Addr()}
 	switch {
 	case p.IsIP():
-		if p.HeadersIgnored() || !r.trust.Contains(p.Addr()) {
-			peer.reason = PeerUntrusted
+		if p.HeadersIgnored() || !s.peers.Contains(p.Addr()) {
+			peer.reason = ReasonPeerUntrusted
 			return peer
 		}
-	case p.IsUnix() && r.trustUnix:
+	case p.IsUnix() && s.trustUnix:
 	default:
-		peer.reason = NoPeer
+		peer.reason = ReasonNoPeer
 		return peer
 	}
 	if r.kind == kindNone {
-		peer.reason = NoHeader
+		peer.reason = ReasonNoHeader
 		return peer
 	}
 	if r.kind == kindSingle {
@@ -54,7 +55,7 @@ func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 		}
 	}
 	if len(elems) == 0 {
-		peer.reason = NoHeader
+		peer.reason = ReasonNoHeader
 		return peer
 	}
 	last := peer
@@ -72,18 +73,18 @@ func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 			a, _, _, ok = refHop(elems[i].text)
 		}
 		if !ok {
-			last.reason = Broken
+			last.reason = ReasonBroken
 			return last
 		}
-		if r.hops > 0 && n == r.hops || r.hops == 0 && !r.trust.Contains(a) {
-			return refAnswer{addr: a, reason: Header, hop: n}
+		if s.hops > 0 && n == s.hops || s.hops == 0 && !s.proxies.Contains(a) {
+			return refAnswer{addr: a, reason: ReasonHeader, hop: n}
 		}
 		last = refAnswer{addr: a, hop: n}
 	}
-	if r.hops > 0 {
-		last.reason = Broken
+	if s.hops > 0 {
+		last.reason = ReasonBroken
 	} else {
-		last.reason = AllTrusted
+		last.reason = ReasonAllTrusted
 	}
 	return last
 }
@@ -97,18 +98,18 @@ func refSingle(peer refAnswer, lines []string) refAnswer {
 	}
 	switch {
 	case len(vals) == 0:
-		peer.reason = NoHeader
+		peer.reason = ReasonNoHeader
 		return peer
 	case len(lines) > 1, strings.Contains(vals[0], ","):
-		peer.reason = Broken
+		peer.reason = ReasonBroken
 		return peer
 	}
 	a, _, _, ok := refHop(vals[0])
 	if !ok {
-		peer.reason = Broken
+		peer.reason = ReasonBroken
 		return peer
 	}
-	return refAnswer{addr: a, reason: Header, hop: 1}
+	return refAnswer{addr: a, reason: ReasonHeader, hop: 1}
 }
 
 // refElement is one element of a list header, as split from its line.

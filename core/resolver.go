@@ -2,27 +2,36 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
-	"net/netip"
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Resolver decides the client address of requests under one Config. It is
-// immutable after New and safe for concurrent use.
+// safe for concurrent use. Its configuration can be replaced while it
+// serves (Update), atomically: each request is decided wholly under the old
+// configuration or wholly under the new one.
 type Resolver struct {
-	// What a request reads comes first, in one cache line: in a running
-	// server each further line, and above all each further page, is
-	// another wait (see resolver_fast.go).
-	fast      fastPath
-	kind      headerKind
-	trustUnix bool
-	hops      int
-	header    string // canonical MIME form, the http.Header key
-	trust     *TrustSet
-	lower     string // lowercase form, the gRPC metadata key
+	// The header is fixed at New: adapters read its lines before they
+	// ask, so a request must not be decided under another header's rules.
+	header string // canonical MIME form, the http.Header key; "" for none
+	lower  string // lowercase form, the gRPC metadata key
+	kind   headerKind
+
+	state atomic.Pointer[state]
+}
+
+// state is everything else a decision reads, replaced whole by Update.
+type state struct {
 	cfg       Config
+	proxies   *TrustSet // hops the walk steps over
+	peers     *TrustSet // socket peers whose header is read
+	hops      int
+	trustUnix bool
+	warnings  []Warning
 }
 
 type headerKind uint8
@@ -35,27 +44,10 @@ const (
 )
 
 // New validates cfg and builds a Resolver. Errors name the offending field
-// or trusted_proxies entry; see EntryError and ConfigError.
+// or list entry (ConfigError, EntryError). A Config that is valid but
+// likely a mistake is accepted, and Warnings says what looks wrong.
 func New(cfg Config, opts ...Option) (*Resolver, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	trust, err := NewTrustSet(cfg.TrustedProxies...)
-	if err != nil {
-		return nil, err
-	}
-	for _, set := range o.extra {
-		trust = trust.Union(set)
-	}
-	r := &Resolver{
-		cfg:       cfg,
-		trust:     trust,
-		hops:      cfg.TrustedHops,
-		trustUnix: cfg.TrustUnixSocket,
-	}
-	r.cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
-
+	r := &Resolver{}
 	if cfg.Header != "" {
 		if !isToken(cfg.Header) {
 			return nil, &ConfigError{Field: "header", Err: errors.New("not a valid HTTP header name: " + strconv.Quote(cfg.Header))}
@@ -71,10 +63,11 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			r.kind = kindSingle
 		}
 	}
-	if cfg.TrustedHops < 0 {
-		return nil, &ConfigError{Field: "trusted_hops", Err: errors.New("must be 0 (rightmost untrusted) or a positive count")}
+	s, err := r.newState(cfg, opts)
+	if err != nil {
+		return nil, err
 	}
-	r.fast = newFastPath(r)
+	r.state.Store(s)
 	return r, nil
 }
 
@@ -88,15 +81,74 @@ func MustNew(cfg Config, opts ...Option) *Resolver {
 	return r
 }
 
-// Config returns a copy of the configuration the Resolver was built from.
-func (r *Resolver) Config() Config {
-	c := r.cfg
-	c.TrustedProxies = append([]string(nil), c.TrustedProxies...)
-	return c
+// Update replaces the resolver's configuration while it serves: trusted
+// proxies and peers, trusted hops, the Unix-socket setting and the options
+// (a trust set loaded at run time, say). A request being decided goes on
+// with the configuration it started with, and no request sees half of a
+// change. The request path takes no lock.
+//
+// The header cannot change: an adapter reads the header's lines before it
+// asks, so build a new Resolver (and middleware) for another header. An
+// invalid cfg leaves the resolver as it was and returns the error New
+// would.
+func (r *Resolver) Update(cfg Config, opts ...Option) error {
+	if textproto.CanonicalMIMEHeaderKey(cfg.Header) != r.header {
+		return &ConfigError{Field: "header", Err: fmt.Errorf("cannot change from %q to %q while serving: adapters read the header's lines before they ask; build a new Resolver", r.header, cfg.Header)}
+	}
+	s, err := r.newState(cfg, opts)
+	if err != nil {
+		return err
+	}
+	r.state.Store(s)
+	return nil
 }
 
-// TrustSet returns the trusted proxies, presets expanded.
-func (r *Resolver) TrustSet() *TrustSet { return r.trust }
+// newState validates the parts of cfg that Update may change, for r's
+// header, and builds them.
+func (r *Resolver) newState(cfg Config, opts []Option) (*state, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case cfg.TrustedHops < 0:
+		return nil, &ConfigError{Field: "trusted_hops", Err: errors.New("must be 0 (rightmost untrusted) or a positive count")}
+	case cfg.TrustedHops > 0 && r.kind == kindNone:
+		return nil, &ConfigError{Field: "trusted_hops", Err: errors.New("counts hops of a header, and no header is configured")}
+	case cfg.TrustedHops > 0 && r.kind == kindSingle:
+		return nil, &ConfigError{Field: "trusted_hops", Err: fmt.Errorf("counts hops of X-Forwarded-For or Forwarded; %s holds a single address", r.header)}
+	}
+	proxies, err := newTrustSet("trusted_proxies", cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range o.extra {
+		proxies = proxies.union(set)
+	}
+	peers := proxies
+	if len(cfg.TrustedPeers) > 0 {
+		if peers, err = newTrustSet("trusted_peers", cfg.TrustedPeers); err != nil {
+			return nil, err
+		}
+	}
+	s := &state{
+		cfg:       cfg,
+		proxies:   proxies,
+		peers:     peers,
+		hops:      cfg.TrustedHops,
+		trustUnix: cfg.TrustUnixSocket,
+		warnings:  configWarnings(cfg),
+	}
+	s.cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
+	s.cfg.TrustedPeers = append([]string(nil), cfg.TrustedPeers...)
+	return s, nil
+}
+
+// Warnings returns what in the current configuration is likely a mistake,
+// for the program to log when it starts or reloads. Nil means nothing.
+func (r *Resolver) Warnings() []Warning {
+	return append([]Warning(nil), r.state.Load().warnings...)
+}
 
 // HeaderKey returns the configured header in canonical form, the key of an
 // http.Header ("X-Forwarded-For"), or "" when none is configured.
@@ -106,123 +158,57 @@ func (r *Resolver) HeaderKey() string { return r.header }
 // and gRPC metadata use ("x-forwarded-for"), or "" when none is configured.
 func (r *Resolver) MetadataKey() string { return r.lower }
 
-// Resolve decides the client address of a request from its socket peer and
-// its headers. Every line of the configured header is read: a client can
-// always add a line of its own, so reading one line would let it choose.
+// Resolve decides the client address of a request from its socket peer
+// and its headers. Every line of the configured header is read: a client
+// can always add a line of its own, so reading one line would let it
+// choose. The headers must be keyed canonically, as net/http keys them.
 //
-// The headers must be keyed canonically, as net/http does. An invalid peer
-// gives NoPeer; use ResolvePeer for Unix-socket peers.
-//
-// Resolve does not allocate.
-func (r *Resolver) Resolve(peer netip.AddrPort, h http.Header) Result {
-	return r.ResolvePeer(PeerFromAddrPort(peer), h)
-}
-
-// ResolvePeer is Resolve for any Peer, including UnixPeer.
-func (r *Resolver) ResolvePeer(peer Peer, h http.Header) (res Result) {
+// Resolve does not allocate, and costs time in proportion to the hops it
+// inspects, not to the header's length.
+func (r *Resolver) Resolve(p Peer, h http.Header) Result {
 	var lines []string
 	if r.kind != kindNone {
 		lines = h[r.header]
 	}
-	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
-		return res
-	}
-	chosen, n, reason := resolve(r, peer, lines, nil)
-	r.fill(&res, peer, chosen, n, reason)
-	return res
+	return decide(r, r.state.Load(), p, lines)
 }
 
-// ResolveValues decides from the lines of the configured header, in the
-// order they arrived: gRPC metadata values (md[r.MetadataKey()]), or any
-// other source that is not an http.Header.
-func (r *Resolver) ResolveValues(peer Peer, lines []string) (res Result) {
-	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
-		return res
-	}
-	chosen, n, reason := resolve(r, peer, lines, nil)
-	r.fill(&res, peer, chosen, n, reason)
-	return res
+// ResolveValues is Resolve for the lines of the configured header given
+// in the order they arrived: gRPC metadata values (md[r.MetadataKey()]),
+// or any other source that is not an http.Header.
+func (r *Resolver) ResolveValues(p Peer, lines []string) Result {
+	return decide(r, r.state.Load(), p, lines)
 }
 
-// ResolveBytes decides from header lines given as byte slices, such as
-// fasthttp's PeekAll, without copying them. The slices are only read during
-// the call; the Result holds no reference to them.
-func (r *Resolver) ResolveBytes(peer Peer, lines [][]byte) (res Result) {
-	if r.fast.on && r.resolveFast(peer, firstLine(lines), len(lines), &res) {
-		return res
-	}
-	chosen, n, reason := resolve(r, peer, lines, nil)
-	r.fill(&res, peer, chosen, n, reason)
-	return res
+// ResolveBytes is Resolve for header lines given as byte slices, such as
+// fasthttp's, read in place without copying. The slices are only read
+// during the call; the Result holds no reference to them.
+func (r *Resolver) ResolveBytes(p Peer, lines [][]byte) Result {
+	return decide(r, r.state.Load(), p, lines)
 }
 
-// resolve applies the contract. tr is nil except for Explain.
-func resolve[T text](r *Resolver, p Peer, lines []T, tr *tracer) (hop, int, Reason) {
-	switch p.kind {
-	case peerIP:
-		if p.headersIgnored {
-			tr.peer(p, notePeerHeadersIgnored)
-			return hop{}, 0, PeerUntrusted
-		}
-		if !r.trust.contains(p.addr) {
-			tr.peer(p, notePeerUntrusted)
-			return hop{}, 0, PeerUntrusted
-		}
-		tr.peer(p, notePeerTrusted)
-	case peerUnix:
-		if !r.trustUnix {
-			tr.peer(p, noteUnixUntrusted)
-			return hop{}, 0, NoPeer
-		}
-		tr.peer(p, noteUnixTrusted)
-	default:
-		tr.peer(p, notePeerUnknown)
-		return hop{}, 0, NoPeer
-	}
-	switch r.kind {
-	case kindNone:
-		tr.note(noteNoHeaderConfigured)
-		return hop{}, 0, NoHeader
-	case kindSingle:
-		return resolveSingle(r, lines, tr)
-	}
-	if r.kind == kindXFF && r.hops == 0 && tr == nil && len(lines) == 1 {
-		if h, n, reason, ok := shortXFF(r.trust, view(lines[0])); ok {
-			return h, n, reason
-		}
-	}
-	return walk(r, lines, tr)
+// decide applies the rules under state s, loaded once for the request,
+// and dresses the answer as a Result.
+func decide[T text](r *Resolver, s *state, p Peer, lines []T) Result {
+	h, n, reason := resolve(r, s, p, lines, nil)
+	return r.result(p, h, n, reason, len(lines) > 0)
 }
 
-// resolveSingle reads a header that must hold exactly one address. Anything
-// else is Broken and answered with the peer: with two lines, one of them was
-// written by someone other than the proxy, and there is no telling which.
-func resolveSingle[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
-	var v T
-	empty := true
-	for _, l := range lines {
-		if v = trimSpace(l); len(v) > 0 {
-			empty = false
-		}
-	}
+// result dresses what the rules decided as the Result for peer p: the
+// chosen hop and its position n, or n == 0 for the peer. sent says
+// whether the request carried the header.
+func (r *Resolver) result(p Peer, h hop, n int, reason Reason, sent bool) Result {
+	res := Result{Reason: reason, Peer: p}
 	switch {
-	case empty:
-		tr.note(noteNoHops)
-		return hop{}, 0, NoHeader
-	case len(lines) > 1:
-		tr.note(noteSeveralLines)
-		return hop{}, 0, Broken
-	case countByte(v, ',') > 0:
-		traceHop(tr, 1, v, netip.Addr{}, stepList)
-		return hop{}, 0, Broken
+	case n > 0:
+		res.Addr, res.Port, res.HasPort = h.addr, h.port, h.hasPort
+		res.Header, res.Hop = r.header, n
+	case p.kind == peerIP:
+		res.Addr, res.Port = p.addr, p.port
+		res.HasPort = p.port != 0 // a bare-address peer carried no port
 	}
-	h, ok := parseHop(v)
-	if !ok {
-		traceHop(tr, 1, v, netip.Addr{}, stepInvalid)
-		return hop{}, 0, Broken
-	}
-	traceHop(tr, 1, v, h.addr, stepSingleClient)
-	return h, 1, Header
+	res.HeaderIgnored = sent && r.kind != kindNone && (reason == ReasonPeerUntrusted || reason == ReasonNoPeer)
+	return res
 }
 
 // isToken reports whether s is an RFC 9110 token, the syntax of a header

@@ -1,6 +1,10 @@
 package core
 
-import "net/netip"
+import (
+	"encoding/json"
+	"log/slog"
+	"net/netip"
+)
 
 // Result is the decision for one request. It is a value: returning it costs
 // no allocation, and it holds no reference to the request's headers.
@@ -23,42 +27,83 @@ type Result struct {
 	// Hop is the position of Addr in that header, counted from the right
 	// starting at 1, across all of its lines; 0 when Addr is the peer's.
 	Hop int
+	// HeaderIgnored reports that the request carried the configured
+	// header and it was not read, because the peer is not one that may
+	// send it (ReasonPeerUntrusted, or ReasonNoPeer for an untrusted Unix
+	// socket). A client that writes its own X-Forwarded-For straight to
+	// the server looks like this: counting these counts spoofing attempts,
+	// or proxies left out of the trusted list.
+	HeaderIgnored bool
 }
 
 // AddrPort returns Addr with Port, or with port 0 when no port is known.
 func (r Result) AddrPort() netip.AddrPort { return netip.AddrPortFrom(r.Addr, r.Port) }
 
-// FromHeader reports whether Addr came from the header rather than the peer.
-func (r Result) FromHeader() bool { return r.Hop > 0 }
-
 // IsValid reports whether there is a client address.
 func (r Result) IsValid() bool { return r.Addr.IsValid() }
 
+// AppendTo appends the client address's text, as netip.Addr.AppendTo
+// writes it, to b and returns the extended slice; it appends nothing when
+// there is no address. It does not allocate when b has room: a logger or
+// a rate limiter's key can be built without a string per request.
+func (r Result) AppendTo(b []byte) []byte {
+	if !r.Addr.IsValid() {
+		return b
+	}
+	return r.Addr.AppendTo(b)
+}
+
 // String returns the client address, or "" when there is none. It is the
-// text netip.Addr.String writes. A client's text is kept between its
-// requests (see text.go), so String allocates only for an address it has
-// not seen lately.
+// text netip.Addr.String writes, allocated anew on each call; AppendTo
+// writes the same without allocating.
 func (r Result) String() string {
 	if !r.Addr.IsValid() {
 		return ""
 	}
-	return addrText(r.Addr)
+	return r.Addr.String()
 }
 
-// fill dresses what the rules decided as the Result for peer: the chosen
-// hop and its position n, or n == 0 for the peer. The rules return these as
-// separate values rather than a struct: small enough to stay in registers,
-// where a larger struct would be copied through memory at every return. The
-// Result is written field by field where the caller wants it, for the same
-// reason.
-func (r *Resolver) fill(res *Result, p Peer, h hop, n int, reason Reason) {
-	res.Reason, res.Peer = reason, p
-	switch {
-	case n > 0:
-		res.Addr, res.Port, res.HasPort = h.addr, h.port, h.hasPort
-		res.Header, res.Hop = r.header, n
-	case p.kind == peerIP:
-		res.Addr, res.Port = p.addr, p.port
-		res.HasPort = p.port != 0 // a bare-address peer carried no port
+// resultJSON is the JSON form of a Result.
+type resultJSON struct {
+	IP            string  `json:"ip"`
+	Port          *uint16 `json:"port,omitempty"`
+	Reason        Reason  `json:"reason"`
+	Peer          Peer    `json:"peer"`
+	Header        string  `json:"header,omitempty"`
+	Hop           int     `json:"hop,omitempty"`
+	HeaderIgnored bool    `json:"header_ignored,omitempty"`
+}
+
+// MarshalJSON writes the Result as an object: ip ("" when there is none),
+// port (when known), reason, peer ("ip:port", "@" for a Unix socket, ""
+// when unknown), and header, hop and header_ignored when they are set.
+// The zero Result is {"ip":"","reason":"","peer":""}.
+func (r Result) MarshalJSON() ([]byte, error) {
+	out := resultJSON{IP: r.String(), Reason: r.Reason, Peer: r.Peer, Header: r.Header, Hop: r.Hop, HeaderIgnored: r.HeaderIgnored}
+	if r.HasPort {
+		out.Port = &r.Port
 	}
+	return json.Marshal(out)
+}
+
+// LogValue implements slog.LogValuer: a group of ip, reason and peer, with
+// header, hop and header_ignored when they are set, so that
+//
+//	logger.Info("request", "client", result)
+//
+// logs client.ip=203.0.113.7 client.reason=header client.peer=10.0.0.2:443
+// client.header=X-Forwarded-For client.hop=2.
+func (r Result) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 6)
+	attrs = append(attrs,
+		slog.String("ip", r.String()),
+		slog.String("reason", r.Reason.String()),
+		slog.String("peer", r.Peer.String()))
+	if r.Header != "" {
+		attrs = append(attrs, slog.String("header", r.Header), slog.Int("hop", r.Hop))
+	}
+	if r.HeaderIgnored {
+		attrs = append(attrs, slog.Bool("header_ignored", true))
+	}
+	return slog.GroupValue(attrs...)
 }

@@ -3,12 +3,11 @@ package core
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"strings"
-
-	"github.com/trustedip/trustedip/core/internal/ipaddr"
 
 	"github.com/gaissmai/bart"
 )
@@ -141,13 +140,20 @@ func (s *TrustSet) seal() *TrustSet {
 	return s
 }
 
-// NewTrustSet builds a set from config entries: CIDRs, bare addresses, and
-// preset names (see Presets). The error names the first bad entry.
+// NewTrustSet builds a set from entries as a Config's trusted_proxies
+// holds them: CIDRs, bare addresses, and preset names (see Config). The
+// error names the first bad entry.
 func NewTrustSet(entries ...string) (*TrustSet, error) {
+	return newTrustSet("", entries)
+}
+
+// newTrustSet builds a set from the entries of a Config field; its errors
+// name the field.
+func newTrustSet(field string, entries []string) (*TrustSet, error) {
 	s := &TrustSet{}
 	for i, e := range entries {
 		if err := s.add(e); err != nil {
-			return nil, &EntryError{Index: i, Entry: e, Err: err}
+			return nil, &EntryError{Field: field, Index: i, Entry: e, Err: err}
 		}
 	}
 	return s.seal(), nil
@@ -166,7 +172,8 @@ func MustTrustSet(entries ...string) *TrustSet {
 // ReadTrustSet reads one prefix or address per line, the format in which
 // Cloudflare publishes https://www.cloudflare.com/ips-v4 and ips-v6 and in
 // which most providers publish plain lists. Blank lines and lines starting
-// with '#' are skipped. The error names the line.
+// with '#' are skipped; preset names are not read from a list. The error
+// names the line.
 //
 // Use it to refresh a preset without a new release:
 //
@@ -180,7 +187,7 @@ func ReadTrustSet(r io.Reader) (*TrustSet, error) {
 		if e == "" || e[0] == '#' {
 			continue
 		}
-		p, err := parsePrefix(e)
+		p, _, err := parsePrefix(e)
 		if err != nil {
 			return nil, fmt.Errorf("line %d %q: %w", line, e, err)
 		}
@@ -192,7 +199,7 @@ func ReadTrustSet(r io.Reader) (*TrustSet, error) {
 	return s.seal(), nil
 }
 
-// add inserts one config entry.
+// add inserts one config entry: a preset name, a CIDR or an address.
 func (s *TrustSet) add(entry string) error {
 	e := strings.TrimSpace(entry)
 	if e == "" {
@@ -204,7 +211,10 @@ func (s *TrustSet) add(entry string) error {
 		}
 		return nil
 	}
-	p, err := parsePrefix(e)
+	p, _, err := parsePrefix(e)
+	if errors.Is(err, errNotPrefix) {
+		return fmt.Errorf("not an IP address, CIDR or preset name (presets: %s)", strings.Join(presetNames(), ", "))
+	}
 	if err != nil {
 		return err
 	}
@@ -219,33 +229,32 @@ func (s *TrustSet) insert(p netip.Prefix, label string) {
 	s.table.Insert(p, label)
 }
 
-// parsePrefix parses a CIDR or a bare address (a /32 or /128). Host bits are
-// masked off, and a v4-mapped prefix becomes the IPv4 prefix it stands for,
-// because addresses are unmapped before they are matched. Only a prefix of
-// 96 bits or more stands for IPv4 addresses alone; a shorter one is an IPv6
-// prefix like any other and is masked as written (::ffff:10.0.0.0/8 is
-// ::/8, which holds ::1), as the contract says of host bits.
-func parsePrefix(e string) (netip.Prefix, error) {
+// parsePrefix parses a CIDR or a bare address (a /32 or /128), and
+// reports whether host bits had to be masked off. A v4-mapped prefix
+// becomes the IPv4 prefix it stands for, because addresses are unmapped
+// before they are matched. Only a prefix of 96 bits or more stands for
+// IPv4 addresses alone; a shorter one is an IPv6 prefix like any other and
+// is masked as written (::ffff:10.0.0.0/8 is ::/8, which holds ::1), as
+// the contract says of host bits.
+func parsePrefix(e string) (p netip.Prefix, masked bool, err error) {
 	if strings.ContainsRune(e, '%') {
-		return netip.Prefix{}, errZone
+		return netip.Prefix{}, false, errZone
 	}
-	var p netip.Prefix
 	if strings.ContainsRune(e, '/') {
-		var err error
 		if p, err = netip.ParsePrefix(e); err != nil {
-			return netip.Prefix{}, err
+			return netip.Prefix{}, false, err
 		}
 	} else {
 		a, err := netip.ParseAddr(e)
 		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("not an IP address, CIDR or preset name (%v)", presetNames())
+			return netip.Prefix{}, false, errNotPrefix
 		}
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
 	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
 		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
-	return p.Masked(), nil
+	return p.Masked(), p.Masked() != p, nil
 }
 
 // Contains reports whether a is inside the set. The address is normalised
@@ -286,24 +295,10 @@ func (s *TrustSet) contains(a netip.Addr) bool {
 	return false
 }
 
-// contains4 is contains for an IPv4 address held in a uint32.
-func (s *TrustSet) contains4(x uint32) bool {
-	if s == nil {
-		return false
-	}
-	if !s.small {
-		if in, decided := byFirst(&s.some4, &s.all4, byte(x>>24)); decided {
-			return in
-		}
-		return s.table.Contains(ipaddr.From4(x))
-	}
-	return inPrefixes4(s.v4, x)
-}
-
-// Lookup returns the most specific prefix containing a and the config entry
+// lookup returns the most specific prefix containing a and the config entry
 // that added it ("10.0.0.0/8", "private", ...). It exists for explanations
 // and is not meant for the request path.
-func (s *TrustSet) Lookup(a netip.Addr) (netip.Prefix, string, bool) {
+func (s *TrustSet) lookup(a netip.Addr) (netip.Prefix, string, bool) {
 	if s == nil {
 		return netip.Prefix{}, "", false
 	}
@@ -323,21 +318,9 @@ func (s *TrustSet) Len() int {
 	return s.table.Size()
 }
 
-// Prefixes returns the set's prefixes in sorted order.
-func (s *TrustSet) Prefixes() []netip.Prefix {
-	if s == nil {
-		return nil
-	}
-	out := make([]netip.Prefix, 0, s.table.Size())
-	for p := range s.table.AllSorted() {
-		out = append(out, p)
-	}
-	return out
-}
-
-// Union returns a new set holding the prefixes of s and o. Neither input is
+// union returns a new set holding the prefixes of s and o. Neither input is
 // changed.
-func (s *TrustSet) Union(o *TrustSet) *TrustSet {
+func (s *TrustSet) union(o *TrustSet) *TrustSet {
 	u := &TrustSet{}
 	for _, in := range []*TrustSet{s, o} {
 		if in == nil {

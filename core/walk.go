@@ -20,7 +20,7 @@ import (
 //
 // All lines are read as one list, last line first: a client can send a line
 // of its own, and a proxy may append a new line rather than extend one.
-func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
+func walk[T text](r *Resolver, s *state, lines []T, tr *tracer) (hop, int, Reason) {
 	// The last verified hop and its position; lastN == 0 means the peer.
 	var last hop
 	lastN := 0
@@ -50,10 +50,10 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 			)
 			if r.kind == kindForwarded {
 				h, ok = forwardedHop(el)
-			} else if ip4, end4, v4 := ipaddr.ScanIPv4(el); v4 && end4 == len(el) && ip4 != 0 {
+			} else if v, end4, v4 := ipaddr.ScanIPv4(el); v4 && end4 == len(el) && v != 0 {
 				// A plain IPv4 hop, the common case, without the call
 				// through parseHop, which would say the same.
-				h.addr, ok = ipaddr.From4(ip4), true
+				h.addr, ok = ipaddr.From4(v), true
 			} else {
 				h, ok = parseHop(el)
 			}
@@ -61,16 +61,16 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 				traceHop(tr, n, el, netip.Addr{}, stepInvalid)
 				return brokenAt(last, lastN, tr)
 			}
-			if r.hops > 0 {
-				if n == r.hops {
+			if s.hops > 0 {
+				if n == s.hops {
 					traceHop(tr, n, el, h.addr, stepCountedClient)
-					return h, n, Header
+					return h, n, ReasonHeader
 				}
 				traceHop(tr, n, el, h.addr, stepCounted)
 			} else {
-				if !r.trust.contains(h.addr) {
+				if !s.proxies.contains(h.addr) {
 					traceHop(tr, n, el, h.addr, stepClient)
-					return h, n, Header
+					return h, n, ReasonHeader
 				}
 				traceHop(tr, n, el, h.addr, stepTrusted)
 			}
@@ -80,13 +80,13 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 	switch {
 	case n == 0:
 		tr.note(noteNoHops)
-		return hop{}, 0, NoHeader
-	case r.hops > 0:
+		return hop{}, 0, ReasonNoHeader
+	case s.hops > 0:
 		tr.note(noteTooFewHops)
-		return last, lastN, Broken
+		return last, lastN, ReasonBroken
 	}
 	tr.note(noteAllTrusted)
-	return last, lastN, AllTrusted
+	return last, lastN, ReasonAllTrusted
 }
 
 // brokenAt answers with the last verified address when the walk cannot go
@@ -94,10 +94,10 @@ func walk[T text](r *Resolver, lines []T, tr *tracer) (hop, int, Reason) {
 func brokenAt(last hop, lastN int, tr *tracer) (hop, int, Reason) {
 	if lastN == 0 {
 		tr.note(noteBackToPeer)
-		return hop{}, 0, Broken
+		return hop{}, 0, ReasonBroken
 	}
 	tr.note(noteBackToHop)
-	return last, lastN, Broken
+	return last, lastN, ReasonBroken
 }
 
 // prevComma returns the start of the last X-Forwarded-For element of s:
@@ -133,21 +133,4 @@ func load8[T text](s T, i int) uint64 {
 func zeroBytes(x uint64) uint64 {
 	const low7 = 0x7f7f7f7f7f7f7f7f
 	return ^((x&low7 + low7) | x | low7)
-}
-
-// shortXFF decides the commonest request of all, one short X-Forwarded-For
-// line of plain IPv4 hops in rightmost-untrusted mode, for a trust set the
-// fast path does not hold (see resolver_fast.go). ok == false leaves the
-// line to walk, which decides it by the same rules.
-func shortXFF(set *TrustSet, line string) (h hop, n int, reason Reason, ok bool) {
-	ips, k, ok := scanShortXFF(line)
-	if !ok {
-		return hop{}, 0, 0, false
-	}
-	for j := k - 1; j >= 0; j-- {
-		if !set.contains4(ips[j]) {
-			return hop{addr: ipaddr.From4(ips[j])}, k - j, Header, true
-		}
-	}
-	return hop{addr: ipaddr.From4(ips[0])}, k, AllTrusted, true
 }

@@ -24,7 +24,7 @@ func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 			r := c.Request()
 			result := resolve(res, r)
 			c.SetRequest(r.WithContext(core.NewContext(r.Context(), result)))
-			if o.rejectBroken && result.Reason == core.Broken {
+			if o.rejectBroken && result.Reason == core.ReasonBroken {
 				// A fresh error each time: HTTPError is mutable
 				// (SetInternal), so a shared one could be changed by an
 				// error handler.

@@ -66,7 +66,7 @@ func TestMiddlewareReadsEveryLine(t *testing.T) {
 	serve(configured(xff, &s), request("10.0.0.2:443",
 		header{"X-Forwarded-For", "6.6.6.6"},
 		header{"X-Forwarded-For", "1.1.1.1, 10.0.0.1"}))
-	if !s.stored || s.res.Reason != core.Header || s.res.Hop != 2 || s.ourIP != "1.1.1.1" || s.realIP != "1.1.1.1" {
+	if !s.stored || s.res.Reason != core.ReasonHeader || s.res.Hop != 2 || s.ourIP != "1.1.1.1" || s.realIP != "1.1.1.1" {
 		t.Fatalf("%+v", s)
 	}
 }
@@ -115,7 +115,7 @@ func TestWithRejectBroken(t *testing.T) {
 	// verified address.
 	s = seen{}
 	w = serve(configured(xff, &s), request("10.0.0.2:443", header{"X-Forwarded-For", "1.1.1.1, junk, 10.0.0.7"}))
-	if w.Code != 200 || s.res.Reason != core.Broken || s.ourIP != "10.0.0.7" || s.realIP != "10.0.0.7" {
+	if w.Code != 200 || s.res.Reason != core.ReasonBroken || s.ourIP != "10.0.0.7" || s.realIP != "10.0.0.7" {
 		t.Fatalf("status %d, %+v", w.Code, s)
 	}
 }
@@ -131,22 +131,22 @@ func TestRealIPAgreement(t *testing.T) {
 		want   string
 		reason core.Reason
 	}{
-		{"trusted peer, XFF", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.0.0.3"}}, "203.0.113.7", core.Header},
-		{"trusted peer, two XFF lines", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "198.51.100.4, 10.0.0.3"}}, "198.51.100.4", core.Header},
-		{"trusted peer, IPv6 hop with port", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "[2001:db8::1]:4711"}}, "2001:db8::1", core.Header},
-		{"trusted v4-mapped peer", xff, "[::ffff:10.0.0.4]:1234", []header{{"X-Forwarded-For", "203.0.113.7"}}, "203.0.113.7", core.Header},
-		{"trusted peer, all hops trusted", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "10.1.1.1, 10.0.0.3"}}, "10.1.1.1", core.AllTrusted},
-		{"trusted peer, no header", xff, "10.0.0.4:1234", []header{{"X-Real-Ip", "6.6.6.6"}}, "10.0.0.4", core.NoHeader},
-		{"trusted peer, broken", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7, unknown"}}, "10.0.0.4", core.Broken},
-		{"untrusted peer, XFF and X-Real-Ip", xff, "198.51.100.1:5000", []header{{"X-Forwarded-For", "6.6.6.6"}, {"X-Real-Ip", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
-		{"untrusted private peer", xff, "192.168.1.9:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "192.168.1.9", core.PeerUntrusted},
-		{"untrusted IPv6 peer", xff, "[2001:db8::9]:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "2001:db8::9", core.PeerUntrusted},
-		{"unix peer, untrusted", xff, "@", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
-		{"unparseable peer", xff, "nonsense", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.NoPeer},
-		{"X-Real-IP, trusted peer", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Forwarded-For", "6.6.6.6"}}, "203.0.113.9", core.Header},
-		{"X-Real-IP, untrusted peer", realIP, "198.51.100.1:5000", []header{{"X-Real-IP", "6.6.6.6"}}, "198.51.100.1", core.PeerUntrusted},
-		{"X-Real-IP, two lines", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Real-IP", "6.6.6.6"}}, "10.0.0.4", core.Broken},
-		{"X-Real-IP, none, XFF present", realIP, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6"}}, "10.0.0.4", core.NoHeader},
+		{"trusted peer, XFF", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6, 203.0.113.7, 10.0.0.3"}}, "203.0.113.7", core.ReasonHeader},
+		{"trusted peer, two XFF lines", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "198.51.100.4, 10.0.0.3"}}, "198.51.100.4", core.ReasonHeader},
+		{"trusted peer, IPv6 hop with port", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "[2001:db8::1]:4711"}}, "2001:db8::1", core.ReasonHeader},
+		{"trusted v4-mapped peer", xff, "[::ffff:10.0.0.4]:1234", []header{{"X-Forwarded-For", "203.0.113.7"}}, "203.0.113.7", core.ReasonHeader},
+		{"trusted peer, all hops trusted", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "10.1.1.1, 10.0.0.3"}}, "10.1.1.1", core.ReasonAllTrusted},
+		{"trusted peer, no header", xff, "10.0.0.4:1234", []header{{"X-Real-Ip", "6.6.6.6"}}, "10.0.0.4", core.ReasonNoHeader},
+		{"trusted peer, broken", xff, "10.0.0.4:1234", []header{{"X-Forwarded-For", "203.0.113.7, unknown"}}, "10.0.0.4", core.ReasonBroken},
+		{"untrusted peer, XFF and X-Real-Ip", xff, "198.51.100.1:5000", []header{{"X-Forwarded-For", "6.6.6.6"}, {"X-Real-Ip", "6.6.6.6"}}, "198.51.100.1", core.ReasonPeerUntrusted},
+		{"untrusted private peer", xff, "192.168.1.9:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "192.168.1.9", core.ReasonPeerUntrusted},
+		{"untrusted IPv6 peer", xff, "[2001:db8::9]:5000", []header{{"X-Forwarded-For", "6.6.6.6"}}, "2001:db8::9", core.ReasonPeerUntrusted},
+		{"unix peer, untrusted", xff, "@", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.ReasonNoPeer},
+		{"unparseable peer", xff, "nonsense", []header{{"X-Forwarded-For", "6.6.6.6"}}, "", core.ReasonNoPeer},
+		{"X-Real-IP, trusted peer", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Forwarded-For", "6.6.6.6"}}, "203.0.113.9", core.ReasonHeader},
+		{"X-Real-IP, untrusted peer", realIP, "198.51.100.1:5000", []header{{"X-Real-IP", "6.6.6.6"}}, "198.51.100.1", core.ReasonPeerUntrusted},
+		{"X-Real-IP, two lines", realIP, "10.0.0.4:1234", []header{{"X-Real-IP", "203.0.113.9"}, {"X-Real-IP", "6.6.6.6"}}, "10.0.0.4", core.ReasonBroken},
+		{"X-Real-IP, none, XFF present", realIP, "10.0.0.4:1234", []header{{"X-Forwarded-For", "6.6.6.6"}}, "10.0.0.4", core.ReasonNoHeader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s seen
@@ -245,8 +245,8 @@ func allocsPerRequest(e *echo.Echo, h echo.HandlerFunc) float64 {
 // request, and the request's shallow copy and context node that carry
 // the Result; e.Pre adds the closure that routes, when no other Pre
 // middleware is installed. The resolver costs nothing, and c.RealIP()
-// with the IPExtractor nothing more: it reads the stored Result, and
-// keeps a client's text between requests.
+// with the IPExtractor only the string it returns: it reads the stored
+// Result.
 func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -274,8 +274,8 @@ func TestAllocations(t *testing.T) {
 	if withConfigure-bare > 4 {
 		t.Errorf("Configure adds %v allocations, want at most 4: New's and echo's Pre closure", withConfigure-bare)
 	}
-	if realIPConfigured != withConfigure {
-		t.Errorf("c.RealIP() under Configure costs %v allocations, want none", realIPConfigured-withConfigure)
+	if realIPConfigured-withConfigure > 1 {
+		t.Errorf("c.RealIP() under Configure costs %v allocations, want at most 1: the string it returns", realIPConfigured-withConfigure)
 	}
 }
 

@@ -30,7 +30,7 @@ func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasth
 		if o.remoteAddr {
 			h.setRemoteAddr()
 		}
-		if o.rejectBroken && h.res.Reason == core.Broken {
+		if o.rejectBroken && h.res.Reason == core.ReasonBroken {
 			ctx.Error(brokenMessage, o.status)
 			return
 		}
@@ -38,7 +38,7 @@ func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasth
 	}
 }
 
-var brokenMessage = "client address could not be verified: " + core.Broken.String()
+var brokenMessage = "client address could not be verified: " + core.ReasonBroken.String()
 
 // resolve hands res every line of the header named key at once. The lines
 // are fasthttp's own buffers, read by res during the call only.

@@ -14,7 +14,7 @@ import (
 )
 
 // rejectBody is the text a request rejected by WithRejectBroken gets.
-var rejectBody = []byte("client address could not be verified: " + core.Broken.String() + "\n")
+var rejectBody = []byte("client address could not be verified: " + core.ReasonBroken.String() + "\n")
 
 // New returns the middleware for res. It stores the Result in the
 // request's context, for FromContext and ClientIP; gin's own c.ClientIP()
@@ -51,7 +51,7 @@ func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
 			}
 		}
 		c.Request = r
-		if o.rejectBroken && result.Reason == core.Broken {
+		if o.rejectBroken && result.Reason == core.ReasonBroken {
 			c.Abort()
 			c.Data(o.status, "text/plain; charset=utf-8", rejectBody)
 		}

@@ -48,7 +48,7 @@ func newOptions(opts []Option) *options {
 	return o
 }
 
-var brokenMessage = "client address could not be verified: " + core.Broken.String()
+var brokenMessage = "client address could not be verified: " + core.ReasonBroken.String()
 
 // resolve takes the RPC's socket peer and every value of the header's
 // metadata key, and returns ctx with the Result.
@@ -65,7 +65,7 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 		lines = metadata.ValueFromIncomingContext(ctx, key)
 	}
 	r := res.ResolveValues(peerOf(ctx, p), lines)
-	if o.rejectBroken && r.Reason == core.Broken {
+	if o.rejectBroken && r.Reason == core.ReasonBroken {
 		return nil, status.Error(o.code, brokenMessage)
 	}
 	if !o.peer || p == nil && !r.Addr.IsValid() {
@@ -83,7 +83,7 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 // earlier interceptor of this package saw (it may have replaced gRPC's
 // Peer, WithPeer); else the connection's, as Credentials recorded it,
 // which knows when a PROXY header named no client; else gRPC's Peer
-// address, a Unix socket's being core.UnixPeer whatever name it bound.
+// address, a Unix socket's being core.UnixPeer() whatever name it bound.
 func peerOf(ctx context.Context, p *peer.Peer) core.Peer {
 	if prev, ok := core.FromContext(ctx); ok {
 		return prev.Peer

@@ -237,7 +237,7 @@ func runUnary(t *testing.T, icpt grpc.UnaryServerInterceptor, ctx context.Contex
 func TestNoPeer(t *testing.T) {
 	ctx, err := runUnary(t, UnaryServerInterceptor(loopbackXFF, WithPeer()), incoming("", "203.0.113.7"))
 	r, ok := FromContext(ctx)
-	if err != nil || !ok || r.Reason != core.NoPeer || ClientIP(ctx) != "" {
+	if err != nil || !ok || r.Reason != core.ReasonNoPeer || ClientIP(ctx) != "" {
 		t.Fatalf("%+v %v %v", r, ok, err)
 	}
 	if _, ok := peer.FromContext(ctx); ok {

@@ -25,7 +25,7 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 				lines = r.Header[key]
 			}
 			result := res.ResolveValues(Peer(r), lines)
-			if o.rejectBroken && result.Reason == core.Broken {
+			if o.rejectBroken && result.Reason == core.ReasonBroken {
 				http.Error(w, "client address could not be verified: "+result.Reason.String(), o.status)
 				return
 			}
@@ -41,7 +41,7 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 // remoteAddr is WithRemoteAddr's RemoteAddr for r: "ip:port", or "" when
 // there is no client address.
 func remoteAddr(r core.Result) string {
-	if !r.Addr.IsValid() {
+	if !r.IsValid() {
 		return ""
 	}
 	return r.AddrPort().String()

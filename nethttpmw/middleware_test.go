@@ -31,7 +31,7 @@ func serve(t *testing.T, mw func(http.Handler) http.Handler, remote string, line
 func TestMiddlewareReadsEveryLine(t *testing.T) {
 	_, r := serve(t, New(xff), "10.0.0.2:443", "6.6.6.6", "1.1.1.1, 10.0.0.1")
 	res, ok := FromRequest(r)
-	if !ok || res.String() != "1.1.1.1" || res.Reason != core.Header || ClientIP(r) != "1.1.1.1" {
+	if !ok || res.String() != "1.1.1.1" || res.Reason != core.ReasonHeader || ClientIP(r) != "1.1.1.1" {
 		t.Fatalf("Result %+v %v", res, ok)
 	}
 	if r.RemoteAddr != "10.0.0.2:443" {
@@ -72,7 +72,7 @@ func TestInstalledTwice(t *testing.T) {
 	// socket peer: 10.0.0.2 is not trusted by a loopback-only Resolver.
 	inner := New(core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}))
 	_, r := serve(t, func(h http.Handler) http.Handler { return once(inner(h)) }, "10.0.0.2:443", "1.2.3.4, 10.0.0.1")
-	if got, _ := FromRequest(r); got.Reason != core.PeerUntrusted || got.String() != "10.0.0.2" {
+	if got, _ := FromRequest(r); got.Reason != core.ReasonPeerUntrusted || got.String() != "10.0.0.2" {
 		t.Errorf("inner Resolver: %+v", got)
 	}
 }
@@ -89,7 +89,7 @@ func TestWithRejectBroken(t *testing.T) {
 	// Without the option a broken request is served with the last
 	// verified address.
 	w, r = serve(t, New(xff), "10.0.0.2:443", "junk")
-	if res, _ := FromRequest(r); w.Code != 200 || res.Reason != core.Broken || res.String() != "10.0.0.2" {
+	if res, _ := FromRequest(r); w.Code != 200 || res.Reason != core.ReasonBroken || res.String() != "10.0.0.2" {
 		t.Fatalf("status %d, result %+v", w.Code, res)
 	}
 }

@@ -23,7 +23,7 @@ import (
 //   - the connection recorded by netconn.ConnContext: netconn.PeerOf, which
 //     also knows when a PROXY header named no client;
 //   - http.LocalAddrContextKey, which net/http sets to the listener's
-//     address: on a Unix socket the peer is core.UnixPeer, whatever
+//     address: on a Unix socket the peer is core.UnixPeer(), whatever
 //     RemoteAddr says;
 //   - r.RemoteAddr, for a TCP connection the "ip:port" net/http wrote.
 //
@@ -43,7 +43,7 @@ func Peer(r *http.Request) core.Peer {
 		return p
 	}
 	if a, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr); ok && isUnix(a) {
-		return core.UnixPeer
+		return core.UnixPeer()
 	}
 	return core.ParsePeer(r.RemoteAddr)
 }

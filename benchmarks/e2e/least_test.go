@@ -33,7 +33,7 @@ func TestLeastAgreesWithCore(t *testing.T) {
 		p4 := ap.Addr().As4()
 		tcp := &net.TCPAddr{IP: net.IPv4(p4[0], p4[1], p4[2], p4[3]), Port: int(ap.Port())}
 		for _, line := range lines {
-			want := res.ResolveRemoteAddr(peer, []string{line}).Addr.As4()
+			want := res.ResolveValues(core.ParsePeer(peer), []string{line}).Addr.As4()
 			w := uint32(want[0])<<24 | uint32(want[1])<<16 | uint32(want[2])<<8 | uint32(want[3])
 			if got := leastClient(leastIPv4(peer), []string{line}); got != w {
 				t.Errorf("peer %s, %q: least %08x, core %08x", peer, line, got, w)

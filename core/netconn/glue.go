@@ -41,7 +41,7 @@ func InfoOf(c net.Conn) *ConnInfo {
 // system call: for a connection a Listener accepted, ConnInfo.Peer (the
 // verified client, or a load balancer whose PROXY header named no client,
 // marked so that its headers are ignored); for any other connection, its
-// remote address, a Unix socket giving core.UnixPeer. It looks through
+// remote address, a Unix socket giving core.UnixPeer(). It looks through
 // the same wrappers as InfoOf.
 //
 // Adapters use it rather than a RemoteAddr string: a Unix-socket client

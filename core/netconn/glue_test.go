@@ -74,7 +74,7 @@ func TestConnContextWithoutListener(t *testing.T) {
 
 // TestPeerOfPlainConns: a connection that did not come through a Listener
 // gives its remote address, and a Unix-socket connection gives
-// core.UnixPeer whatever name the client bound.
+// core.UnixPeer() whatever name the client bound.
 func TestPeerOfPlainConns(t *testing.T) {
 	l, path := sockettest.ListenUnix(t)
 	t.Chdir(t.TempDir())
@@ -95,7 +95,7 @@ func TestPeerOfPlainConns(t *testing.T) {
 	if server.RemoteAddr().String() != "6.6.6.6:1234" {
 		t.Fatalf("the client's name is %q", server.RemoteAddr())
 	}
-	if p := PeerOf(server); p != core.UnixPeer {
+	if p := PeerOf(server); p != core.UnixPeer() {
 		t.Fatalf("PeerOf a Unix socket named %q: %v", server.RemoteAddr(), p)
 	}
 	if p := PeerOf(nil); p != (core.Peer{}) {

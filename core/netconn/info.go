@@ -35,7 +35,7 @@ type ConnInfo struct {
 }
 
 // Peer returns the client as the resolver's peer: the verified client, or
-// core.UnixPeer for a Unix socket without a PROXY address.
+// core.UnixPeer() for a Unix socket without a PROXY address.
 //
 // When the PROXY header named no client (version 1 UNKNOWN, version 2
 // LOCAL, or family UNSPEC or UNIX), the peer is the load balancer's
@@ -54,7 +54,7 @@ func (i *ConnInfo) Peer() core.Peer {
 		return p
 	}
 	if i.Unix {
-		return core.UnixPeer
+		return core.UnixPeer()
 	}
 	return core.Peer{}
 }

@@ -120,7 +120,7 @@ func (c Case) Run() Outcome {
 	if err != nil {
 		return Outcome{Name: c.Name, Err: err.Error()}
 	}
-	return c.Outcome(res.ResolvePeer(core.ParsePeer(c.Peer), c.Header()))
+	return c.Outcome(res.Resolve(core.ParsePeer(c.Peer), c.Header()))
 }
 
 // ReadAll reads every case of a JSON-lines stream. Blank lines are skipped;
