@@ -9,7 +9,7 @@ import "github.com/trustedip/trustedip/core/internal/ipaddr"
 // the trusted prefixes as a number; the general walk finds each element
 // from the right, trims it and builds an address before it can compare.
 // BenchmarkResolvePath measures both in one run: the fast path takes about
-// a third off the whole resolution. Anything unusual (a port, IPv6, an
+// a fifth off the whole resolution. Anything unusual (a port, IPv6, an
 // empty element, junk, more hops, a long line) is left to the walk, which
 // decides it by the same rules; FuzzShortXFF holds the two to the same
 // answer whenever the fast path answers.

@@ -1,26 +1,34 @@
 package main
 
 import (
+	_ "embed" // the default configuration
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/trustedip/trustedip/core"
 )
 
+//go:embed default.json
+var defaultConfigJSON []byte
+
 // configFlags are the resolver settings both commands take: a JSON file,
 // and flags that override its fields when they are given.
 type configFlags struct {
-	file      string
-	trusted   listFlag
-	header    string
-	hops      int
-	trustUnix bool
+	file         string
+	trusted      listFlag
+	trustedPeers listFlag
+	header       string
+	hops         int
+	trustUnix    bool
 }
 
 func (c *configFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.file, "config", "", "JSON config `file` (trusted_proxies, header, trusted_hops, trust_unix_socket)")
+	fs.StringVar(&c.file, "config", "", "JSON config `file` (trusted_proxies, trusted_peers, header, trusted_hops, trust_unix_socket)")
 	fs.Var(&c.trusted, "trusted", "trusted proxies: CIDRs, addresses or presets, comma-separated; repeatable")
+	fs.Var(&c.trustedPeers, "trusted-peers", "socket peers that may send the header, when not every trusted proxy may (default: the trusted proxies)")
 	fs.StringVar(&c.header, "header", "", "header to read the client from, e.g. X-Forwarded-For, Forwarded, X-Real-IP")
 	fs.IntVar(&c.hops, "hops", 0, "trusted_hops: 0 for rightmost-untrusted, N for the Nth hop from the right")
 	fs.BoolVar(&c.trustUnix, "trust-unix", false, "let a Unix-socket peer send the header")
@@ -43,6 +51,8 @@ func (c *configFlags) config(fs *flag.FlagSet, base core.Config) (core.Config, e
 		switch f.Name {
 		case "trusted":
 			cfg.TrustedProxies = c.trusted
+		case "trusted-peers":
+			cfg.TrustedPeers = c.trustedPeers
 		case "header":
 			cfg.Header = c.header
 		case "hops":
@@ -54,8 +64,9 @@ func (c *configFlags) config(fs *flag.FlagSet, base core.Config) (core.Config, e
 	return cfg, nil
 }
 
-// resolver builds and validates the Resolver.
-func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config) (*core.Resolver, error) {
+// resolver builds and validates the Resolver, and writes what in its
+// configuration is likely a mistake to stderr.
+func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config, stderr io.Writer) (*core.Resolver, error) {
 	cfg, err := c.config(fs, base)
 	if err != nil {
 		return nil, err
@@ -64,7 +75,20 @@ func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config) (*core.Resolv
 	if err != nil {
 		return nil, usagef("config: %v", err)
 	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(stderr, "clientip: warning: %v\n", w)
+	}
 	return r, nil
+}
+
+// defaultConfig is the configuration both commands start from without
+// --config: loopback proxies, X-Forwarded-For.
+func defaultConfig() core.Config {
+	cfg, err := core.ParseConfig(defaultConfigJSON)
+	if err != nil {
+		panic(err) // the embedded file is ours and tested
+	}
+	return cfg
 }
 
 // listFlag collects comma-separated values from repeated flags.

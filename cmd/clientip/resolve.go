@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/trustedip/trustedip/core"
@@ -18,6 +20,9 @@ const resolveUsage = `Usage:
   clientip resolve --jsonl < cases.jsonl
 
 Explains one decision: the peer, each hop inspected, and the answer.
+Without --config the configuration is serve's default,
+  {"trusted_proxies":["loopback"],"header":"X-Forwarded-For"}
+and the config flags change it field by field.
 
 With --jsonl, reads one case per line on stdin,
   {"name":..., "config":{...}, "peer":"...", "headers":[["Name","value"],...]}
@@ -61,9 +66,18 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if !seen {
 		return usagef("--peer is required (use --peer @ for a Unix socket)")
 	}
-	r, err := cf.resolver(fs, core.Config{})
+	r, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(headers.h)) {
+		if name != r.HeaderKey() {
+			configured := r.HeaderKey()
+			if configured == "" {
+				configured = "none"
+			}
+			fmt.Fprintf(stderr, "clientip: note: -H %s is not the configured header (%s), so it is not read; use --header %s to read it\n", name, configured, name)
+		}
 	}
 	ex := r.Explain(core.ParsePeer(*peer), headers.h)
 	if *asJSON {

@@ -163,3 +163,34 @@ func TestResolveJSONLCorpora(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveDefaultsAndNotes: without --config, resolve starts from
+// serve's default (loopback, X-Forwarded-For), says when an -H header is
+// not the one it reads, and prints the configuration's warnings.
+func TestResolveDefaultsAndNotes(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "resolve", "--peer", "127.0.0.1:1", "-H", "X-Forwarded-For: 203.0.113.7")
+	if code != 0 || !strings.Contains(out, "=> 203.0.113.7 (header)") || errOut != "" {
+		t.Errorf("default config: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "", "resolve", "--peer", "127.0.0.1:1", "-H", "Forwarded: for=203.0.113.7", "-H", "X-Real-IP: 1.1.1.1")
+	wantNotes := "clientip: note: -H Forwarded is not the configured header (X-Forwarded-For), so it is not read; use --header Forwarded to read it\n" +
+		"clientip: note: -H X-Real-Ip is not the configured header (X-Forwarded-For), so it is not read; use --header X-Real-Ip to read it\n"
+	if code != 0 || !strings.Contains(out, "(no-header)") || errOut != wantNotes {
+		t.Errorf("another header: exit %d\n%s\nstderr %q", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "resolve", "--peer", "127.0.0.1:1", "--trusted", "10.0.0.1/8", "--header", "xff")
+	for _, want := range []string{
+		`clientip: warning: trusted_proxies[0]: "10.0.0.1/8" has host bits set`,
+		`clientip: warning: header: "xff" is read as a header holding a single address; did you mean X-Forwarded-For?`,
+	} {
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	// --trusted-peers narrows who may send the header.
+	code, out, _ = runCLI(t, "", "resolve", "--trusted", "10.0.0.0/8", "--trusted-peers", "10.0.0.5",
+		"--peer", "10.0.0.9:1", "-H", "X-Forwarded-For: 203.0.113.7")
+	if code != 0 || !strings.Contains(out, "=> 10.0.0.9:1 (peer-untrusted)") || !strings.Contains(out, "not in trusted_peers") {
+		t.Errorf("--trusted-peers: exit %d\n%s", code, out)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	_ "embed" // the default configuration
 	"errors"
 	"flag"
 	"fmt"
@@ -18,9 +17,6 @@ import (
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
 )
-
-//go:embed default.json
-var defaultConfig []byte
 
 const serveUsage = `Usage:
   clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
@@ -94,11 +90,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	base, err := core.ParseConfig(defaultConfig)
-	if err != nil {
-		return err
-	}
-	res, err := cf.resolver(fs, base)
+	res, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
 	}

@@ -327,3 +327,25 @@ func writeConfig(t *testing.T, cfg string) string {
 	}
 	return p
 }
+
+// TestServePrintsWarnings: serve starts with a configuration that is
+// likely a mistake, and says what looks wrong.
+func TestServePrintsWarnings(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var errOut strings.Builder
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, []string{"--nethttp", "127.0.0.1:0", "--trusted", "0.0.0.0/0"}, pw, &errOut)
+		pw.Close()
+	}()
+	bufio.NewReader(pr).ReadString('\n') // listening
+	go io.Copy(io.Discard, pr)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if want := `clientip: warning: trusted_proxies[0]: "0.0.0.0/0" trusts every address`; !strings.Contains(errOut.String(), want) {
+		t.Fatalf("stderr %q lacks %q", errOut.String(), want)
+	}
+}
