@@ -25,3 +25,39 @@ func TestContext(t *testing.T) {
 		t.Fatalf("FromContext allocates %v times", n)
 	}
 }
+
+// TestTextFromContext: the text stored with a Result is String's, and
+// "ip:port" as RemoteAddr holds it, with no allocation to read it.
+func TestTextFromContext(t *testing.T) {
+	r := MustNew(Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
+	for _, tt := range []struct {
+		peer, line, ip, ipPort string
+	}{
+		{"127.0.0.1:4711", "203.0.113.7:80", "203.0.113.7", "203.0.113.7:80"},
+		{"127.0.0.1:4711", "203.0.113.7", "203.0.113.7", "203.0.113.7:0"},
+		{"127.0.0.1:4711", "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe]:65535", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe]:65535"},
+		{"127.0.0.1:4711", "::ffff:192.0.2.1", "192.0.2.1", "192.0.2.1:0"},
+		{"[::1]:5", "", "::1", "[::1]:5"},
+		{"@", "", "", ""},
+	} {
+		var lines []string
+		if tt.line != "" {
+			lines = []string{tt.line}
+		}
+		res := r.ResolveValues(ParsePeer(tt.peer), lines)
+		ctx := NewContext(context.Background(), res)
+		ip, ipPort := TextFromContext(ctx)
+		if ip != tt.ip || ipPort != tt.ipPort || ip != res.String() {
+			t.Errorf("%s %q: %q %q, want %q %q", tt.peer, tt.line, ip, ipPort, tt.ip, tt.ipPort)
+		}
+		if tt.ip != "" && ipPort != res.AddrPort().String() {
+			t.Errorf("%s %q: %q, AddrPort %q", tt.peer, tt.line, ipPort, res.AddrPort())
+		}
+		if n := testing.AllocsPerRun(100, func() { TextFromContext(ctx) }); n != 0 {
+			t.Errorf("TextFromContext allocates %v times", n)
+		}
+	}
+	if ip, ipPort := TextFromContext(context.Background()); ip != "" || ipPort != "" {
+		t.Error("text without a Result")
+	}
+}

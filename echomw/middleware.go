@@ -8,27 +8,35 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/adapt"
 	"github.com/trustedip/trustedip/nethttpmw"
 )
 
-// rejectMessage is the message of the error WithRejectBroken returns.
-const rejectMessage = "client address could not be verified: broken"
-
 // New returns the middleware for res. It stores the Result in the
 // request's context, for FromContext and ClientIP. It does not change
-// c.RealIP(); Configure does both.
+// c.RealIP(); Configure does both. A nil res, or an invalid option, panics
+// here, as the program starts, rather than on a request.
 func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 	o := newOptions(opts)
+	o.MustCheck("echomw.New", res, false)
+	return storeResult(res, o)
+}
+
+// storeResult is New's middleware, for options already checked.
+func storeResult(res *core.Resolver, o options) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			result := resolve(res, r)
 			c.SetRequest(r.WithContext(core.NewContext(r.Context(), result)))
-			if o.rejectBroken && result.Reason == core.ReasonBroken {
+			if o.Hook != nil {
+				o.Hook(result)
+			}
+			if o.RejectBroken && result.Reason == core.ReasonBroken {
 				// A fresh error each time: HTTPError is mutable
 				// (SetInternal), so a shared one could be changed by an
 				// error handler.
-				return echo.NewHTTPError(o.status, rejectMessage)
+				return echo.NewHTTPError(o.Status, adapt.RejectMessage)
 			}
 			return next(c)
 		}
@@ -53,11 +61,12 @@ func New(res *core.Resolver, opts ...Option) echo.MiddlewareFunc {
 // sends an empty X-Real-Ip rather than one the client wrote.
 func IPExtractor(res *core.Resolver) echo.IPExtractor {
 	if res == nil {
-		panic("echomw: IPExtractor: nil *core.Resolver")
+		panic("echomw.IPExtractor: nil *core.Resolver")
 	}
 	return func(r *http.Request) string {
-		if stored, ok := core.FromContext(r.Context()); ok {
-			return stored.String()
+		if _, ok := core.FromContext(r.Context()); ok {
+			ip, _ := core.TextFromContext(r.Context())
+			return ip
 		}
 		return resolve(res, r).String()
 	}
@@ -91,16 +100,19 @@ func resolve(res *core.Resolver, r *http.Request) core.Result {
 // closure again for each request. Storing the Result in the request's
 // context costs its shallow copy and the context node, and e.Pre one
 // closure (two when no other Pre middleware is installed).
+//
+// Configuring an Echo twice installs a second middleware, whose answer
+// wins: c.RealIP(), ClientIP and FromContext then agree on it.
 func Configure(e *echo.Echo, res *core.Resolver, opts ...Option) error {
 	if e == nil {
-		return errors.New("echomw: Configure: nil *echo.Echo")
+		return errors.New("echomw.Configure: nil *echo.Echo")
 	}
-	if res == nil {
-		return errors.New("echomw: Configure: nil *core.Resolver")
+	o := newOptions(opts)
+	if err := o.Check("echomw.Configure", res, false); err != nil {
+		return err
 	}
-	mw := New(res, opts...)
 	e.IPExtractor = IPExtractor(res)
-	e.Pre(mw)
+	e.Pre(storeResult(res, o))
 	return nil
 }
 
@@ -114,10 +126,15 @@ func FromContext(c echo.Context) (core.Result, bool) {
 }
 
 // ClientIP returns the verified client address as text, or "" when the
-// middleware did not run or there is none.
+// middleware did not run or there is none. It does not allocate: the text
+// was written when the Result was stored.
 func ClientIP(c echo.Context) string {
-	r, _ := FromContext(c)
-	return r.String()
+	r := c.Request()
+	if r == nil {
+		return ""
+	}
+	ip, _ := core.TextFromContext(r.Context())
+	return ip
 }
 
 // ConnInfo returns what is known about the request's connection: socket

@@ -12,6 +12,10 @@ import (
 // own wrappers (MaxConnsPerIP, TLS) to find the connection. On a plain
 // listener it asks the kernel each time it is called, so call it when the
 // information is wanted, not on every request.
-func ConnInfo(ctx *fasthttp.RequestCtx) *netconn.ConnInfo {
-	return netconn.InfoOf(ctx.Conn())
+func ConnInfo(ctx *fasthttp.RequestCtx) (*netconn.ConnInfo, bool) {
+	c := ctx.Conn()
+	if c == nil {
+		return nil, false
+	}
+	return netconn.InfoOf(c), true
 }

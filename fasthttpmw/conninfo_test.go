@@ -50,7 +50,7 @@ func serve(t *testing.T, srv *fasthttp.Server, run func() error) {
 }
 
 func whoHandler(ctx *fasthttp.RequestCtx) {
-	info := ConnInfo(ctx)
+	info, _ := ConnInfo(ctx)
 	fmt.Fprintf(ctx, "%s %s %v", info.Client, info.SocketPeer.Addr(), ctx.RemoteIP())
 }
 

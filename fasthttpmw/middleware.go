@@ -8,17 +8,23 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/adapt"
 )
 
 // New wraps next so that every request's client is resolved by res before
 // next runs. The peer is the connection's (netconn.PeerOf(ctx.Conn())); the
 // header lines are every line of res's header that arrived in the
 // request's header block, read straight from fasthttp's buffers without
-// copying.
+// copying. A nil res or next, or an invalid option, panics here, as the
+// program starts, rather than on a request.
 func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasthttp.RequestHandler {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	o.MustCheck("fasthttpmw.New", res, false)
+	if next == nil {
+		panic("fasthttpmw.New: nil next handler")
 	}
 	key := res.HeaderKey()
 	// The holders of this middleware's requests. A pool of its own: it
@@ -30,15 +36,16 @@ func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasth
 		if o.remoteAddr {
 			h.setRemoteAddr()
 		}
-		if o.rejectBroken && h.res.Reason == core.ReasonBroken {
-			ctx.Error(brokenMessage, o.status)
+		if o.Hook != nil {
+			o.Hook(h.res)
+		}
+		if o.RejectBroken && h.res.Reason == core.ReasonBroken {
+			ctx.Error(adapt.RejectMessage, o.Status)
 			return
 		}
 		next(ctx)
 	}
 }
-
-var brokenMessage = "client address could not be verified: " + core.ReasonBroken.String()
 
 // resolve hands res every line of the header named key at once. The lines
 // are fasthttp's own buffers, read by res during the call only.

@@ -1,14 +1,16 @@
 package fasthttpmw
 
-import "github.com/valyala/fasthttp"
+import (
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/adapt"
+)
 
 // Option configures the middleware.
 type Option func(*options)
 
 type options struct {
-	rejectBroken bool
-	status       int
-	remoteAddr   bool
+	adapt.Options
+	remoteAddr bool
 }
 
 // WithRejectBroken answers requests whose header could not be read to a
@@ -16,15 +18,18 @@ type options struct {
 // serving them with the last verified address. Strict deployments use it:
 // a broken chain is either a misconfigured proxy or a client trying to
 // shape the answer. The Result is stored before the request is rejected,
-// so an access log wrapped around the middleware still finds it.
+// so an access log wrapped around the middleware still finds it. A status
+// outside 400 to 599 makes New panic.
 func WithRejectBroken(status int) Option {
-	return func(o *options) {
-		o.rejectBroken = true
-		o.status = status
-		if status == 0 {
-			o.status = fasthttp.StatusBadRequest
-		}
-	}
+	return func(o *options) { o.RejectBroken, o.Status = true, status }
+}
+
+// WithHook calls hook with every request's Result, before next runs and
+// before a broken request is refused: for logging, metrics, or counting
+// requests whose untrusted peer sent the header (Result.HeaderIgnored).
+// hook runs on the request's goroutine and must not block it.
+func WithHook(hook func(core.Result)) Option {
+	return func(o *options) { o.Hook = hook }
 }
 
 // WithRemoteAddr makes ctx.RemoteAddr() and ctx.RemoteIP() report the

@@ -49,10 +49,11 @@
 // listener.
 //
 // What the framework forces: gin keeps the request's client in
-// c.Request and nowhere else, so the middleware replaces c.Request with
-// a shallow copy (http.Request.WithContext) that carries the Result in
-// its context, and Configure adds the address text RemoteAddr holds:
-// three allocations per request. c.RemoteIP() reports the verified client
+// c.Request and nowhere else, and per-request values in c.Request or in
+// c.Keys, a map it makes for each request. So the middleware replaces
+// c.Request with a shallow copy (http.Request.WithContext) whose context
+// holds the Result and its text, which Configure's RemoteAddr and
+// ClientIP share: two allocations per request. c.RemoteIP() reports the verified client
 // too; the socket peer is FromContext(c).Peer, and ConnInfo(c) has the
 // rest. gin.Default()'s Logger, which calls c.ClientIP() once the handler
 // is done, logs the verified client.

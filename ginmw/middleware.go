@@ -10,18 +10,21 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/adapt"
 	"github.com/trustedip/trustedip/nethttpmw"
 )
-
-// rejectBody is the text a request rejected by WithRejectBroken gets.
-var rejectBody = []byte("client address could not be verified: " + core.ReasonBroken.String() + "\n")
 
 // New returns the middleware for res. It stores the Result in the
 // request's context, for FromContext and ClientIP; gin's own c.ClientIP()
 // is left as the engine's settings make it. To make that agree as well,
 // call Configure instead, which installs this middleware itself.
+//
+// A nil res, or an invalid option, panics here, as the program starts,
+// rather than on a request.
 func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
-	return middleware(res, newOptions(opts), false)
+	o := newOptions(opts)
+	o.MustCheck("ginmw.New", res, false)
+	return middleware(res, o, false)
 }
 
 // middleware resolves each request and stores the Result in its context.
@@ -45,15 +48,17 @@ func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
 		}
 		r = r.WithContext(ctx)
 		if agree {
-			r.RemoteAddr = ""
-			if result.Addr.IsValid() {
-				r.RemoteAddr = result.AddrPort().String()
-			}
+			// "ip:port", or "" without an address, written when the
+			// Result was stored.
+			_, r.RemoteAddr = core.TextFromContext(ctx)
 		}
 		c.Request = r
-		if o.rejectBroken && result.Reason == core.ReasonBroken {
+		if o.Hook != nil {
+			o.Hook(result)
+		}
+		if o.RejectBroken && result.Reason == core.ReasonBroken {
 			c.Abort()
-			c.Data(o.status, "text/plain; charset=utf-8", rejectBody)
+			c.Data(o.Status, "text/plain; charset=utf-8", []byte(adapt.RejectMessage+"\n"))
 		}
 		// Not calling c.Next: gin runs the rest of the chain when this
 		// handler returns, one stack frame shallower.
@@ -97,12 +102,16 @@ func (c unixListenerHidden) Value(key any) any {
 // Routes registered before Configure do not run the middleware, as with
 // any engine.Use; there c.ClientIP() is the socket peer. Do not add New to
 // the engine as well: Configure has installed it.
+//
+// Configuring an engine twice installs a second middleware, whose answer
+// wins: c.ClientIP(), ClientIP and FromContext then agree on it.
 func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
 	if engine == nil {
-		return errors.New("ginmw: Configure: nil *gin.Engine")
+		return errors.New("ginmw.Configure: nil *gin.Engine")
 	}
-	if res == nil {
-		return errors.New("ginmw: Configure: nil *core.Resolver")
+	o := newOptions(opts)
+	if err := o.Check("ginmw.Configure", res, false); err != nil {
+		return err
 	}
 	if err := engine.SetTrustedProxies(nil); err != nil {
 		return err
@@ -111,7 +120,7 @@ func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
 	engine.RemoteIPHeaders = nil
 	engine.TrustedPlatform = ""
 	engine.AppEngine = false // legacy: reads X-Appengine-Remote-Addr from anyone
-	engine.Use(middleware(res, newOptions(opts), true))
+	engine.Use(middleware(res, o, true))
 	return nil
 }
 
@@ -125,10 +134,14 @@ func FromContext(c *gin.Context) (core.Result, bool) {
 
 // ClientIP returns the verified client address as text, or "" when the
 // middleware did not run or there is none. Under Configure it is what
-// gin's own c.ClientIP() returns.
+// gin's own c.ClientIP() returns. It does not allocate: the text was
+// written when the Result was stored.
 func ClientIP(c *gin.Context) string {
-	r, _ := FromContext(c)
-	return r.String()
+	if c.Request == nil {
+		return ""
+	}
+	ip, _ := core.TextFromContext(c.Request.Context())
+	return ip
 }
 
 // ConnInfo returns what is known about the request's connection: socket

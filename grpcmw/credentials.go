@@ -13,7 +13,7 @@ import (
 // Credentials wraps a server's transport credentials so that every RPC
 // can find what was known about its connection: the socket peer, the
 // local and original destination, and the PROXY header with its TLVs
-// (ConnInfoFromContext). Pass insecure.NewCredentials() when the server
+// (ConnInfo). Pass insecure.NewCredentials() when the server
 // runs without TLS:
 //
 //	srv := grpc.NewServer(grpc.Creds(grpcmw.Credentials(insecure.NewCredentials())), ...)
@@ -82,9 +82,9 @@ func (a AuthInfo) GetCommonAuthInfo() credentials.CommonAuthInfo {
 	return credentials.CommonAuthInfo{SecurityLevel: credentials.InvalidSecurityLevel}
 }
 
-// ConnInfoFromContext returns the info of the connection an RPC arrived
-// on, when the server uses Credentials.
-func ConnInfoFromContext(ctx context.Context) (*netconn.ConnInfo, bool) {
+// ConnInfo returns the info of the connection an RPC arrived on, when the
+// server uses Credentials.
+func ConnInfo(ctx context.Context) (*netconn.ConnInfo, bool) {
 	p, ok := peer.FromContext(ctx)
 	if !ok || p == nil {
 		return nil, false

@@ -36,7 +36,7 @@ func TestCredentialsCarryConnInfo(t *testing.T) {
 		grpc.Creds(Credentials(insecure.NewCredentials())),
 		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			p, _ := peer.FromContext(ctx)
-			info, ok := ConnInfoFromContext(ctx)
+			info, ok := ConnInfo(ctx)
 			got <- seen{p.Addr.String(), info, ok}
 			return h(ctx, req)
 		}),
@@ -68,16 +68,16 @@ func TestCredentialsCarryConnInfo(t *testing.T) {
 		t.Errorf("peer.Addr = %s", s.peer)
 	}
 	if !s.ok || s.info.Proxy == nil || s.info.Client.String() != "203.0.113.7:40000" || s.info.SocketPeer.Addr().String() != "127.0.0.1" {
-		t.Fatalf("ConnInfoFromContext = %+v, %v", s.info, s.ok)
+		t.Fatalf("ConnInfo = %+v, %v", s.info, s.ok)
 	}
 }
 
-func TestConnInfoFromContextWithoutCredentials(t *testing.T) {
-	if _, ok := ConnInfoFromContext(context.Background()); ok {
+func TestConnInfoWithoutCredentials(t *testing.T) {
+	if _, ok := ConnInfo(context.Background()); ok {
 		t.Fatal("found info in an empty context")
 	}
 	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{}})
-	if _, ok := ConnInfoFromContext(ctx); ok {
+	if _, ok := ConnInfo(ctx); ok {
 		t.Fatal("found info without Credentials")
 	}
 }

@@ -5,18 +5,23 @@ import (
 	"net"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/adapt"
 )
 
 // UnaryServerInterceptor returns an interceptor that resolves each unary
 // RPC's client with res and passes the handler a context holding the
 // Result (FromContext, ClientIP).
+//
+// A nil res, or an invalid option, panics here, as the server is built,
+// rather than on an RPC.
 func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServerInterceptor {
-	o := newOptions(opts)
+	o := newOptions("grpcmw.UnaryServerInterceptor", res, opts)
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		ctx, err := o.resolve(ctx, res)
 		if err != nil {
@@ -29,8 +34,11 @@ func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServer
 // StreamServerInterceptor returns an interceptor that resolves each
 // streaming RPC's client with res once, when the stream opens, and passes
 // the handler a stream whose Context holds the Result.
+//
+// A nil res, or an invalid option, panics here, as the server is built,
+// rather than on an RPC.
 func StreamServerInterceptor(res *core.Resolver, opts ...Option) grpc.StreamServerInterceptor {
-	o := newOptions(opts)
+	o := newOptions("grpcmw.StreamServerInterceptor", res, opts)
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx, err := o.resolve(ss.Context(), res)
 		if err != nil {
@@ -40,15 +48,14 @@ func StreamServerInterceptor(res *core.Resolver, opts ...Option) grpc.StreamServ
 	}
 }
 
-func newOptions(opts []Option) *options {
+func newOptions(name string, res *core.Resolver, opts []Option) *options {
 	o := new(options)
 	for _, opt := range opts {
 		opt(o)
 	}
+	o.MustCheck(name, res, true)
 	return o
 }
-
-var brokenMessage = "client address could not be verified: " + core.ReasonBroken.String()
 
 // resolve takes the RPC's socket peer and every value of the header's
 // metadata key, and returns ctx with the Result.
@@ -65,8 +72,11 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 		lines = metadata.ValueFromIncomingContext(ctx, key)
 	}
 	r := res.ResolveValues(peerOf(ctx, p), lines)
-	if o.rejectBroken && r.Reason == core.ReasonBroken {
-		return nil, status.Error(o.code, brokenMessage)
+	if o.Hook != nil {
+		o.Hook(r)
+	}
+	if o.RejectBroken && r.Reason == core.ReasonBroken {
+		return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
 	}
 	if !o.peer || p == nil && !r.Addr.IsValid() {
 		return core.NewContext(ctx, r), nil
@@ -140,8 +150,9 @@ func (s *serverStream) Context() context.Context { return s.ctx }
 func FromContext(ctx context.Context) (core.Result, bool) { return core.FromContext(ctx) }
 
 // ClientIP returns the verified client address as text, or "" when the
-// interceptors did not run or there is none.
+// interceptors did not run or there is none. It does not allocate: the
+// text was written when the Result was stored.
 func ClientIP(ctx context.Context) string {
-	r, _ := core.FromContext(ctx)
-	return r.String()
+	ip, _ := core.TextFromContext(ctx)
+	return ip
 }

@@ -56,7 +56,7 @@ var whoDesc = grpc.ServiceDesc{
 func describe(ctx context.Context) string {
 	r, ok := FromContext(ctx)
 	p, _ := peer.FromContext(ctx)
-	_, info := ConnInfoFromContext(ctx)
+	_, info := ConnInfo(ctx)
 	return fmt.Sprintf("%v %s %s peer=%s local=%v conninfo=%v", ok, ClientIP(ctx), r.Reason, p.Addr, p.LocalAddr != nil, info)
 }
 
@@ -162,7 +162,7 @@ func TestUntrustedPeer(t *testing.T) {
 }
 
 // TestWithPeer: peer.FromContext in the handler agrees with the Result,
-// and the Peer keeps its LocalAddr and AuthInfo (ConnInfoFromContext).
+// and the Peer keeps its LocalAddr and AuthInfo (ConnInfo).
 func TestWithPeer(t *testing.T) {
 	call, self := who(t, interceptors(loopbackXFF, WithPeer())...)
 	for _, stream := range []bool{false, true} {

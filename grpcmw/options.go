@@ -1,29 +1,36 @@
 package grpcmw
 
-import "google.golang.org/grpc/codes"
+import (
+	"google.golang.org/grpc/codes"
+
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/adapt"
+)
 
 // Option configures the interceptors.
 type Option func(*options)
 
 type options struct {
-	rejectBroken bool
-	code         codes.Code
-	peer         bool
+	adapt.Options // Status is a codes.Code
+	peer          bool
 }
 
 // WithRejectBroken fails RPCs whose header could not be read to a client
 // (reason broken) with code, codes.InvalidArgument if code is codes.OK,
 // instead of serving them with the last verified address. Strict
 // deployments use it: a broken chain is either a misconfigured proxy or a
-// client trying to shape the answer.
+// client trying to shape the answer. A code that is not a gRPC error code
+// makes the interceptor's constructor panic.
 func WithRejectBroken(code codes.Code) Option {
-	return func(o *options) {
-		o.rejectBroken = true
-		o.code = code
-		if code == codes.OK {
-			o.code = codes.InvalidArgument
-		}
-	}
+	return func(o *options) { o.RejectBroken, o.Status = true, int(code) }
+}
+
+// WithHook calls hook with every RPC's Result, before the handler runs and
+// before a broken RPC is refused: for logging, metrics, or counting RPCs
+// whose untrusted peer sent the header (Result.HeaderIgnored). hook runs on
+// the RPC's goroutine and must not block it.
+func WithHook(hook func(core.Result)) Option {
+	return func(o *options) { o.Hook = hook }
 }
 
 // WithPeer makes peer.FromContext report the verified client, so that
@@ -31,7 +38,7 @@ func WithRejectBroken(code codes.Code) Option {
 // interceptors, handlers) agrees with the Result. The Peer is copied with
 // its Addr replaced by a *net.TCPAddr holding the client, with the port
 // the answer came with (0 when the header hop had none); LocalAddr and
-// AuthInfo are kept, so ConnInfoFromContext still works. Without a client
+// AuthInfo are kept, so ConnInfo still works. Without a client
 // address (an untrusted Unix-socket peer) Addr is an empty *net.UnixAddr,
 // whose text is "", not the name the client bound its socket to.
 //

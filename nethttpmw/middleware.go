@@ -6,14 +6,17 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/internal/adapt"
 )
 
-// New returns the middleware for res.
+// New returns the middleware for res. A nil res, or an invalid option,
+// panics here, as the program starts, rather than on a request.
 func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.MustCheck("nethttpmw.New", res, false)
 	key := res.HeaderKey()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,26 +28,23 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 				lines = r.Header[key]
 			}
 			result := res.ResolveValues(Peer(r), lines)
-			if o.rejectBroken && result.Reason == core.ReasonBroken {
-				http.Error(w, "client address could not be verified: "+result.Reason.String(), o.status)
+			if o.Hook != nil {
+				o.Hook(result)
+			}
+			if o.RejectBroken && result.Reason == core.ReasonBroken {
+				http.Error(w, adapt.RejectMessage, o.Status)
 				return
 			}
-			r = r.WithContext(core.NewContext(r.Context(), result))
+			ctx := core.NewContext(r.Context(), result)
+			r = r.WithContext(ctx)
 			if o.remoteAddr {
-				r.RemoteAddr = remoteAddr(result)
+				// "ip:port", or "" without an address, written when the
+				// Result was stored.
+				_, r.RemoteAddr = core.TextFromContext(ctx)
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// remoteAddr is WithRemoteAddr's RemoteAddr for r: "ip:port", or "" when
-// there is no client address.
-func remoteAddr(r core.Result) string {
-	if !r.IsValid() {
-		return ""
-	}
-	return r.AddrPort().String()
 }
 
 // FromContext returns the Result the middleware stored.
@@ -54,10 +54,11 @@ func FromContext(ctx context.Context) (core.Result, bool) { return core.FromCont
 func FromRequest(r *http.Request) (core.Result, bool) { return FromContext(r.Context()) }
 
 // ClientIP returns the verified client address as text, or "" when the
-// middleware did not run or there is none.
+// middleware did not run or there is none. It does not allocate: the text
+// was written when the Result was stored.
 func ClientIP(r *http.Request) string {
-	res, _ := core.FromContext(r.Context())
-	return res.String()
+	ip, _ := core.TextFromContext(r.Context())
+	return ip
 }
 
 // ConnInfo returns what is known about the request's connection: socket

@@ -1,42 +1,47 @@
 package nethttpmw
 
-import "net/http"
+import (
+	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/adapt"
+)
 
 // Option configures the middleware.
 type Option func(*options)
 
 type options struct {
-	rejectBroken bool
-	status       int
-	remoteAddr   bool
+	adapt.Options
+	remoteAddr bool
 }
 
 // WithRejectBroken answers requests whose header could not be read to a
 // client (reason broken) with status, 400 if status is 0, instead of
 // serving them with the last verified address. Strict deployments use it:
 // a broken chain is either a misconfigured proxy or a client trying to
-// shape the answer.
+// shape the answer. A status outside 400 to 599 makes New panic.
 func WithRejectBroken(status int) Option {
-	return func(o *options) {
-		o.rejectBroken = true
-		o.status = status
-		if status == 0 {
-			o.status = http.StatusBadRequest
-		}
-	}
+	return func(o *options) { o.RejectBroken, o.Status = true, status }
+}
+
+// WithHook calls hook with every request's Result, before the handler
+// runs and before a broken request is refused: for logging, metrics, or
+// counting requests whose untrusted peer sent the header
+// (Result.HeaderIgnored). hook runs on the request's goroutine and must
+// not block it.
+func WithHook(hook func(core.Result)) Option {
+	return func(o *options) { o.Hook = hook }
 }
 
 // WithRemoteAddr rewrites r.RemoteAddr to the verified client as
 // "ip:port", so that code reading only RemoteAddr (loggers, older
-// middleware) agrees with the Result. The port is the one the answer came
-// with: the peer's, or the one written in the header hop, or 0 when the
-// hop had none. Without a client address (an untrusted Unix-socket peer)
-// RemoteAddr is "": on a Unix socket it would otherwise be the name the
-// client bound its own socket to, which reads like an address to code
-// that parses it. It costs one string per request. A second
-// middleware of this package on the same request (installed twice, or
-// with another Resolver) resolves from the socket peer the first one saw,
-// not from the rewritten RemoteAddr.
+// middleware, httputil.ReverseProxy's X-Forwarded-For) agrees with the
+// Result. The port is the one the answer came with: the peer's, or the one
+// written in the header hop, or 0 when the hop had none. Without a client
+// address (an untrusted Unix-socket peer) RemoteAddr is "": on a Unix
+// socket it would otherwise be the name the client bound its own socket
+// to, which reads like an address to code that parses it. It costs no
+// allocation: the text is written with the stored Result. A second middleware of this package on the same
+// request (installed twice, or with another Resolver) resolves from the
+// socket peer the first one saw, not from the rewritten RemoteAddr.
 func WithRemoteAddr() Option {
 	return func(o *options) { o.remoteAddr = true }
 }

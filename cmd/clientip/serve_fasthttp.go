@@ -20,7 +20,8 @@ func newFastHTTPServer(res *core.Resolver, opts serveOptions) server {
 	h := func(ctx *fasthttp.RequestCtx) {
 		result, _ := fasthttpmw.FromContext(ctx)
 		ctx.SetContentType("application/json")
-		ctx.Write(newWhoami("fasthttp", result, ctx.RemoteIP().String(), fasthttpmw.ConnInfo(ctx)).json())
+		info, _ := fasthttpmw.ConnInfo(ctx)
+		ctx.Write(newWhoami("fasthttp", result, ctx.RemoteIP().String(), info).json())
 	}
 	return &fastHTTPServer{srv: &fasthttp.Server{
 		Handler:        fasthttpmw.New(res, h, mwOpts...),

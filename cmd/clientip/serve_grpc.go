@@ -66,7 +66,7 @@ var whoamiStreamDesc = grpc.StreamDesc{StreamName: "Watch", ServerStreams: true}
 
 func grpcWhoami(ctx context.Context) []byte {
 	result, _ := grpcmw.FromContext(ctx)
-	info, _ := grpcmw.ConnInfoFromContext(ctx)
+	info, _ := grpcmw.ConnInfo(ctx)
 	native := ""
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		native = hostOf(p.Addr.String())
