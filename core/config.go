@@ -22,8 +22,10 @@ import (
 // is its socket peer. That is the only default that cannot be spoofed.
 type Config struct {
 	// TrustedProxies lists the proxies whose headers are believed: CIDRs,
-	// bare addresses (/32 or /128) and preset names (loopback, private,
-	// linklocal, cloudflare). Empty means trust nobody.
+	// bare addresses (/32 or /128) and preset names: loopback, private,
+	// linklocal, and the published ranges of cloudflare, cloudfront,
+	// fastly, gcp-lb and azure-frontdoor, embedded with the date they were
+	// taken. Empty means trust nobody.
 	TrustedProxies []string `json:"trusted_proxies,omitempty"`
 
 	// TrustedPeers, when set, lists the socket peers that may send the

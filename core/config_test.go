@@ -48,7 +48,7 @@ func TestNewErrorsNameTheEntry(t *testing.T) {
 		{Config{Header: "X Real IP"}, `header: not a valid HTTP header name: "X Real IP"`},
 		{Config{Header: "X-Real-IP:"}, "header: not a valid HTTP header name"},
 		{Config{Header: "X-Forwarded-For\n"}, "header: not a valid HTTP header name"},
-		{Config{TrustedProxies: []string{"nonsense"}}, "not an IP address, CIDR or preset name (presets: cloudflare, linklocal, loopback, private)"},
+		{Config{TrustedProxies: []string{"nonsense"}}, "not an IP address, CIDR or preset name (presets: azure-frontdoor, cloudflare, cloudfront, fastly, gcp-lb, linklocal, loopback, private)"},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"10.0.0.5", "10.0.0.300"}}, `trusted_peers[1] "10.0.0.300"`},
 	}
 	for _, tt := range tests {
@@ -67,7 +67,7 @@ func TestNewErrorsNameTheEntry(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Field != "trusted_hops" {
 		t.Fatalf("error %v is not a *ConfigError for trusted_hops", err)
 	}
-	if _, err := NewTrustSet("10.0.0.0/8", "x"); err == nil || err.Error() != `entry 1 "x": not an IP address, CIDR or preset name (presets: cloudflare, linklocal, loopback, private)` {
+	if _, err := NewTrustSet("10.0.0.0/8", "x"); err == nil || err.Error() != `entry 1 "x": not an IP address, CIDR or preset name (presets: azure-frontdoor, cloudflare, cloudfront, fastly, gcp-lb, linklocal, loopback, private)` {
 		t.Fatalf("NewTrustSet error %v", err)
 	}
 }
@@ -163,19 +163,19 @@ func TestTrustEntries(t *testing.T) {
 }
 
 func TestReadTrustSet(t *testing.T) {
-	s, err := ReadTrustSet(strings.NewReader("# edge\n173.245.48.0/20\n\n2400:cb00::/32\r\n192.0.2.7\n"))
+	s, err := ReadTrustSet(strings.NewReader("# edge\n173.245.48.0/20\n\n2400:cb00::/32\r\n192.0.2.7\n"), FormatLines)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Len() != 3 || !s.Contains(netip.MustParseAddr("173.245.63.1")) || !s.Contains(netip.MustParseAddr("192.0.2.7")) {
 		t.Fatalf("set %v", s.prefixes())
 	}
-	if _, err := ReadTrustSet(strings.NewReader("10.0.0.0/8\nnot-a-prefix\n")); err == nil || err.Error() != `line 2 "not-a-prefix": not an IP address or CIDR` {
+	if _, err := ReadTrustSet(strings.NewReader("10.0.0.0/8\nnot-a-prefix\n"), FormatLines); err == nil || err.Error() != `line 2 "not-a-prefix": not an IP address or CIDR` {
 		t.Fatalf("error %v should name line 2", err)
 	}
 	// A list file holds prefixes only: a preset name there is an error,
 	// and the error does not suggest presets.
-	if _, err := ReadTrustSet(strings.NewReader("cloudflare\n")); err == nil || err.Error() != `line 1 "cloudflare": not an IP address or CIDR` {
+	if _, err := ReadTrustSet(strings.NewReader("cloudflare\n"), FormatLines); err == nil || err.Error() != `line 1 "cloudflare": not an IP address or CIDR` {
 		t.Fatalf("a preset name in a list: %v", err)
 	}
 	r := MustNew(Config{Header: "X-Forwarded-For"}, WithTrustSet(s))
@@ -184,19 +184,40 @@ func TestReadTrustSet(t *testing.T) {
 	}
 }
 
-// TestCloudflarePresetMatchesEmbeddedLists keeps the preset and the
-// embedded files, which ReadTrustSet can read, in step.
-func TestCloudflarePresetMatchesEmbeddedLists(t *testing.T) {
-	fromFiles, err := ReadTrustSet(strings.NewReader(cloudflareV4 + cloudflareV6))
-	if err != nil {
-		t.Fatal(err)
+// TestPresets: every preset name builds, matched without regard to case;
+// each provider's preset holds a real address from the provider's list
+// and no documentation address; the names in errors are the presets.
+func TestPresets(t *testing.T) {
+	// An IPv4 and an IPv6 address from each provider's own list (or the RFC
+	// for the address-class presets), and one from neither.
+	real := map[string][2]string{
+		"cloudflare":      {"173.245.48.1", "2400:cb00::1"},
+		"cloudfront":      {"13.32.0.1", "2400:7fc0:500::1"}, // 13.32.0.0/15, 2400:7fc0:500::/40: CLOUDFRONT
+		"fastly":          {"151.101.1.1", "2a04:4e40::1"},
+		"gcp-lb":          {"35.191.0.1", "2600:2d00:1:b029::1"},
+		"azure-frontdoor": {"147.243.0.1", "2603:1000:4::601"},
+		"loopback":        {"127.0.0.1", "::1"},
+		"private":         {"10.1.2.3", "fd00::1"},
+		"linklocal":       {"169.254.1.1", "fe80::1"},
 	}
-	preset := MustTrustSet("cloudflare")
-	if fromFiles.Len() < 20 || fromFiles.Len() != preset.Len() {
-		t.Fatalf("%d prefixes in the files, %d in the preset", fromFiles.Len(), preset.Len())
+	for _, name := range presetNames() {
+		set, err := NewTrustSet(strings.ToUpper(name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, a := range real[name] {
+			if !set.Contains(netip.MustParseAddr(a)) {
+				t.Errorf("%s (%d prefixes) does not contain %s", name, set.Len(), a)
+			}
+		}
+		for _, a := range []string{"192.0.2.1", "2001:db8::1"} {
+			if set.Contains(netip.MustParseAddr(a)) {
+				t.Errorf("%s contains documentation address %s", name, a)
+			}
+		}
 	}
-	if got, _ := lookupPreset("Cloudflare"); len(got) != preset.Len() {
-		t.Fatalf("the preset has %d cloudflare prefixes", len(got))
+	if len(real) != len(presetNames()) {
+		t.Errorf("presets %v, tested %d", presetNames(), len(real))
 	}
 }
 

@@ -126,7 +126,7 @@ func ExampleResolver_Warnings() {
 // Refresh the Cloudflare ranges from the list Cloudflare publishes, here
 // read from a string.
 func ExampleReadTrustSet() {
-	fresh, err := core.ReadTrustSet(strings.NewReader("173.245.48.0/20\n2400:cb00::/32\n"))
+	fresh, err := core.ReadTrustSet(strings.NewReader("173.245.48.0/20\n2400:cb00::/32\n"), core.FormatAuto)
 	if err != nil {
 		panic(err)
 	}
@@ -136,6 +136,25 @@ func ExampleReadTrustSet() {
 	r := res.Resolve(core.ParsePeer("173.245.48.10:443"), h)
 	fmt.Println(r.Addr, r.Reason, fresh.Len())
 	// Output: 203.0.113.7 header 2
+}
+
+// A provider's JSON list is told by its keys: here Fastly's.
+func ExampleReadTrustSet_json() {
+	body := `{"addresses":["151.101.0.0/16","23.235.32.0/20"],"ipv6_addresses":["2a04:4e40::/32"]}`
+	set, err := core.ReadTrustSet(strings.NewReader(body), core.FormatAuto)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(set.Len(), set.Contains(netip.MustParseAddr("151.101.1.1")))
+	// Output: 3 true
+}
+
+// A damaged list is refused, and the error says where.
+func ExampleReadTrustSet_error() {
+	list := "# Cloudflare ips-v4\n173.245.48.0/20\n103.21.244.0/2x\n"
+	_, err := core.ReadTrustSet(strings.NewReader(list), core.FormatLines)
+	fmt.Println(err)
+	// Output: line 3 "103.21.244.0/2x": netip.ParsePrefix("103.21.244.0/2x"): bad bits after slash: "2x"
 }
 
 func ExampleParsePeer() {

@@ -1,11 +1,9 @@
 package core
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 
@@ -167,36 +165,6 @@ func MustTrustSet(entries ...string) *TrustSet {
 		panic(err)
 	}
 	return s
-}
-
-// ReadTrustSet reads one prefix or address per line, the format in which
-// Cloudflare publishes https://www.cloudflare.com/ips-v4 and ips-v6 and in
-// which most providers publish plain lists. Blank lines and lines starting
-// with '#' are skipped; preset names are not read from a list. The error
-// names the line.
-//
-// Use it to refresh a preset without a new release:
-//
-//	set, err := core.ReadTrustSet(resp.Body)
-//	res, err := core.New(cfg, core.WithTrustSet(set))
-func ReadTrustSet(r io.Reader) (*TrustSet, error) {
-	s := &TrustSet{}
-	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
-		e := strings.TrimSpace(sc.Text())
-		if e == "" || e[0] == '#' {
-			continue
-		}
-		p, _, err := parsePrefix(e)
-		if err != nil {
-			return nil, fmt.Errorf("line %d %q: %w", line, e, err)
-		}
-		s.insert(p, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return s.seal(), nil
 }
 
 // add inserts one config entry: a preset name, a CIDR or an address.
