@@ -82,6 +82,7 @@ func (c *Conn) checkNoHeader() error {
 				c.readErr = &RejectedError{Reason: RejectedUntrustedHeader}
 				c.listener.stats.add(RejectedUntrustedHeader)
 				c.raw.Close()
+				c.listener.rejected(RejectedUntrustedHeader, c.info.SocketPeer, perr)
 				return c.readErr
 			}
 		}

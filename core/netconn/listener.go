@@ -3,6 +3,7 @@ package netconn
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -171,8 +172,9 @@ func (l *Listener) handshake(raw net.Conn) {
 	c.info.Client = c.info.SocketPeer
 
 	reason := AcceptedUntrusted
+	var why error
 	if peer := c.info.SocketPeer; peer.IsValid() && l.opts.trusted.Contains(peer.Addr()) {
-		reason = l.readHeader(c)
+		reason, why = l.readHeader(c)
 	} else {
 		// The first read checks that an untrusted peer is not posing as
 		// a load balancer. It happens in the application's goroutine so
@@ -183,6 +185,7 @@ func (l *Listener) handshake(raw net.Conn) {
 	if reason.Rejected() {
 		l.stats.add(reason)
 		raw.Close()
+		l.rejected(reason, c.info.SocketPeer, why)
 		return
 	}
 	c.accepted = reason
@@ -197,8 +200,9 @@ func (l *Listener) handshake(raw net.Conn) {
 }
 
 // readHeader reads the header from a trusted peer, under the header
-// timeout, keeping any bytes that follow it for the application.
-func (l *Listener) readHeader(c *Conn) Reason {
+// timeout, keeping any bytes that follow it for the application. For a
+// rejection it also returns what was wrong, for WithRejectHook.
+func (l *Listener) readHeader(c *Conn) (Reason, error) {
 	raw := c.raw
 	raw.SetReadDeadline(time.Now().Add(l.opts.timeout))
 	defer raw.SetReadDeadline(time.Time{})
@@ -221,31 +225,31 @@ func (l *Listener) readHeader(c *Conn) Reason {
 				if h.NamesClient() {
 					c.info.Client = normal(h.Source)
 				}
-				return AcceptedWithHeader
+				return AcceptedWithHeader, nil
 			case errors.Is(perr, proxyproto.ErrIncomplete):
 				if len(buf) >= maxHeader {
-					return RejectedMalformed
+					return RejectedMalformed, perr
 				}
 				// Read on.
 			case errors.Is(perr, proxyproto.ErrNoHeader):
 				if !l.opts.optional {
-					return RejectedMissingHeader
+					return RejectedMissingHeader, perr
 				}
 				c.pending = buf
-				return AcceptedTrustedNoHeader
+				return AcceptedTrustedNoHeader, nil
 			default:
-				return rejectReason(perr)
+				return rejectReason(perr), perr
 			}
 		}
 		if err != nil {
 			var ne net.Error
 			switch {
 			case errors.As(err, &ne) && ne.Timeout() && len(buf) == 0 && l.opts.optional:
-				return AcceptedTrustedNoHeader // a silent client, header optional
+				return AcceptedTrustedNoHeader, nil // a silent client, header optional
 			case errors.As(err, &ne) && ne.Timeout():
-				return RejectedTimeout
+				return RejectedTimeout, err
 			}
-			return RejectedClosed
+			return RejectedClosed, err
 		}
 	}
 }
@@ -277,6 +281,13 @@ func rejectReason(err error) Reason {
 		return RejectedChecksum
 	}
 	return RejectedMalformed
+}
+
+// rejected reports a closed connection to the hook WithRejectHook set.
+func (l *Listener) rejected(r Reason, peer netip.AddrPort, err error) {
+	if l.opts.rejectHook != nil {
+		l.opts.rejectHook(Rejection{Reason: r, Peer: peer, Err: err})
+	}
 }
 
 // Trusted returns the set of load balancers whose headers are believed.

@@ -590,3 +590,35 @@ func TestInfoOfPlainConn(t *testing.T) {
 		t.Fatalf("info %+v", info)
 	}
 }
+
+// TestRejectHook: every connection the Listener closes is reported to the
+// hook, with its peer and what was wrong, from the listener's side and
+// from the application's first Read alike.
+func TestRejectHook(t *testing.T) {
+	got := make(chan Rejection, 4)
+	l := newTestListener(t, WithRejectHook(func(r Rejection) { got <- r }))
+	dialFrom(t, l, lbAddr).Write([]byte("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n"))
+	select {
+	case r := <-got:
+		if r.Reason != RejectedMalformed || r.Peer.Addr() != lbAddr || r.Err == nil {
+			t.Fatalf("malformed header: %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no rejection reported for a malformed header")
+	}
+
+	c := dialFrom(t, l, strangerAddr)
+	c.Write([]byte("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"))
+	accepted := acceptOne(t, l)
+	if _, err := accepted.Read(make([]byte, 8)); err == nil {
+		t.Fatal("an untrusted peer's PROXY header was read as data")
+	}
+	select {
+	case r := <-got:
+		if r.Reason != RejectedUntrustedHeader || r.Peer.Addr() != strangerAddr {
+			t.Fatalf("untrusted header: %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no rejection reported for an untrusted peer's header")
+	}
+}

@@ -14,9 +14,10 @@ const DefaultHeaderTimeout = 5 * time.Second
 type Option func(*options)
 
 type options struct {
-	trusted  *core.TrustSet
-	optional bool
-	timeout  time.Duration
+	trusted    *core.TrustSet
+	optional   bool
+	timeout    time.Duration
+	rejectHook func(Rejection)
 }
 
 // WithProxyFrom sets the load balancers whose PROXY headers are believed.
@@ -51,4 +52,16 @@ func WithHeaderTimeout(d time.Duration) Option {
 			o.timeout = d
 		}
 	}
+}
+
+// WithRejectHook calls hook for each connection the Listener closes: a
+// PROXY header from a peer that may not send one, a missing, malformed or
+// unsupported header from a load balancer, one that did not arrive in
+// time. Stats counts the same; the hook is for logs, with the peer and
+// what was wrong. It runs on the connection's goroutine, or on the
+// application's first Read for a header from an untrusted peer, and must
+// not block: a client can make many such connections, so rate-limit what
+// it logs.
+func WithRejectHook(hook func(Rejection)) Option {
+	return func(o *options) { o.rejectHook = hook }
 }

@@ -1,6 +1,9 @@
 package netconn
 
-import "sync/atomic"
+import (
+	"net/netip"
+	"sync/atomic"
+)
 
 // Reason says why a connection was accepted or closed; Stats counts them.
 type Reason uint8
@@ -42,26 +45,41 @@ const (
 	reasonCount
 )
 
-var reasonNames = [reasonCount]string{
-	AcceptedWithHeader:      "accepted-with-header",
-	AcceptedTrustedNoHeader: "accepted-trusted-no-header",
-	AcceptedUntrusted:       "accepted-untrusted",
-	RejectedUntrustedHeader: "rejected-untrusted-header",
-	RejectedMissingHeader:   "rejected-missing-header",
-	RejectedMalformed:       "rejected-malformed",
-	RejectedUnsupported:     "rejected-unsupported",
-	RejectedTooLong:         "rejected-too-long",
-	RejectedChecksum:        "rejected-checksum",
-	RejectedTimeout:         "rejected-timeout",
-	RejectedClosed:          "rejected-closed",
-}
-
 // String returns the kebab-case name, as used in metrics.
 func (r Reason) String() string {
-	if r < reasonCount {
-		return reasonNames[r]
+	switch r {
+	case AcceptedWithHeader:
+		return "accepted-with-header"
+	case AcceptedTrustedNoHeader:
+		return "accepted-trusted-no-header"
+	case AcceptedUntrusted:
+		return "accepted-untrusted"
+	case RejectedUntrustedHeader:
+		return "rejected-untrusted-header"
+	case RejectedMissingHeader:
+		return "rejected-missing-header"
+	case RejectedMalformed:
+		return "rejected-malformed"
+	case RejectedUnsupported:
+		return "rejected-unsupported"
+	case RejectedTooLong:
+		return "rejected-too-long"
+	case RejectedChecksum:
+		return "rejected-checksum"
+	case RejectedTimeout:
+		return "rejected-timeout"
+	case RejectedClosed:
+		return "rejected-closed"
 	}
 	return "unknown"
+}
+
+// Rejection is a connection a Listener closed, as WithRejectHook reports
+// it.
+type Rejection struct {
+	Reason Reason
+	Peer   netip.AddrPort // the socket peer; invalid for a Unix socket
+	Err    error          // what was wrong, when more is known than Reason
 }
 
 // Rejected reports whether the reason closes the connection.
