@@ -90,7 +90,7 @@ func TestResolveJSONL(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	want := []string{
 		`{"name":"a","ip":"2.2.2.2","reason":"header"}`,
-		`{"name":"b","error":"trusted_proxies[0] \"bogus\": not an IP address, CIDR or preset name (presets: cloudflare, linklocal, loopback, private)"}`,
+		`{"name":"b","error":"trusted_proxies[0] \"bogus\": not an IP address, CIDR or preset name (presets: azure-frontdoor, cloudflare, cloudfront, fastly, gcp-lb, linklocal, loopback, private)"}`,
 		`{"name":"c","ip":"","reason":"no-peer"}`,
 	}
 	if len(lines) != 5 {

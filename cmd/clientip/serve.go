@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,7 +22,8 @@ import (
 
 const serveUsage = `Usage:
   clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
-                 [--proxy-protocol-from CIDRS] [--reject-broken]
+                 [--proxy-protocol-from CIDRS] [--reject-broken] [--admin ADDR]
+                 [--trusted-file PATH] [--trusted-url URL] [--trusted-format FORMAT] [--refresh DURATION]
 
 A whoami server on every adapter, for checking a real proxy setup. Any path
 on the HTTP servers answers 200 with a JSON object: framework, ip, reason,
@@ -28,12 +31,22 @@ peer, header, native (what the framework's own client-IP API reports), and
 conn (socket_peer, local, original_dst, proxy). The gRPC server offers
 trustedip.v1.WhoAmI/Get (unary) and /Watch (server-streaming, one message),
 google.protobuf.Empty in, google.protobuf.StringValue out, holding the same
-JSON.
+JSON; server reflection is on, so grpcurl can list and call it.
 
 With no listener flags, all five listen on 127.0.0.1:8081 to 8085 in the
-order above. ADDR is host:port, or unix:PATH for a Unix socket. Without
---config or config flags the configuration is
+order above, and the admin server on 127.0.0.1:8086. ADDR is host:port, or
+unix:PATH for a Unix socket. Without --config or config flags the
+configuration is
   ` + `{"trusted_proxies":["loopback"],"header":"X-Forwarded-For"}` + `
+The admin server answers GET /debug/vars (expvar) with requests counted
+per framework and reason, requests whose untrusted peer sent the header,
+and PROXY connections accepted and rejected by reason.
+
+--trusted-file and --trusted-url add a provider's published list to the
+trusted proxies (a list of addresses, or AWS, Fastly or Azure JSON; see
+--trusted-format), loaded at start and again every --refresh. A list that
+fails to load or parse leaves the last good one in place, and is logged.
+
 It serves until SIGINT or SIGTERM, then shuts down gracefully.
 
 Flags:
@@ -46,6 +59,8 @@ var frameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
 type serveOptions struct {
 	rejectBroken   bool
 	maxHeaderBytes int
+	hook           func(core.Result) // sees every Result, for the counters
+	log            *slog.Logger      // for what a server reports itself
 }
 
 // server is one framework's server on its listener.
@@ -69,12 +84,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	var (
-		cf        configFlags
-		addrs     = map[string]*string{}
-		proxyFrom listFlag
-		timeout   = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header")
-		reject    = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
-		maxHeader = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
+		cf          configFlags
+		addrs       = map[string]*string{}
+		proxyFrom   listFlag
+		timeout     = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header")
+		reject      = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
+		maxHeader   = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
+		admin       = fs.String("admin", "", "listen address of the admin server (/debug/vars); default 127.0.0.1:8086 with no listener flags, else none")
+		trustedFile = fs.String("trusted-file", "", "a published trust list to add to the trusted proxies, read again every --refresh")
+		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch and add to the trusted proxies, fetched again every --refresh")
+		listFormat  = fs.String("trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
+		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again")
 	)
 	cf.register(fs)
 	for _, name := range frameworks {
@@ -90,6 +110,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	if *maxHeader < 4096 || *maxHeader > 16<<20 {
+		return usagef("--max-header-bytes %d: want 4096 to %d", *maxHeader, 16<<20)
+	}
+	format, err := core.ParseListFormat(*listFormat)
+	if err != nil {
+		return usagef("--trusted-format: %v", err)
+	}
+	if *refresh <= 0 {
+		return usagef("--refresh %v: want a positive duration", *refresh)
+	}
+	base, err := cf.config(fs, defaultConfig())
+	if err != nil {
+		return err
+	}
 	res, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
@@ -98,6 +132,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(proxyFrom) > 0 {
 		if lbs, err = core.NewTrustSet(proxyFrom...); err != nil {
 			return usagef("--proxy-protocol-from: %v", err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	// Live trust lists: loaded now, and again every --refresh.
+	updater := &trustUpdater{res: res, base: base, log: log}
+	if *trustedFile != "" {
+		updater.lists = append(updater.lists, fileList(*trustedFile, format))
+	}
+	if *trustedURL != "" {
+		updater.lists = append(updater.lists, urlList(*trustedURL, format, &http.Client{Timeout: 30 * time.Second}))
+	}
+	if len(updater.lists) > 0 {
+		if err := updater.start(ctx); err != nil {
+			return err
 		}
 	}
 
@@ -112,21 +161,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for i, name := range frameworks {
 			chosen[name] = fmt.Sprintf("127.0.0.1:%d", 8081+i)
 		}
+		if *admin == "" {
+			*admin = "127.0.0.1:8086"
+		}
 	}
 
-	if *maxHeader < 4096 || *maxHeader > 16<<20 {
-		return usagef("--max-header-bytes %d: want 4096 to %d", *maxHeader, 16<<20)
-	}
-	opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader}
+	m := newMetrics()
+	rejects := &rejectLog{log: log, limit: 10}
+	// running is one server on its socket.
 	type running struct {
-		name string
-		ln   net.Listener
-		srv  server
+		name  string
+		addr  string
+		srv   interface{ shutdown(context.Context) error }
+		serve func() error
+		close func() error
 	}
 	var all []running
 	closeAll := func() {
 		for _, r := range all {
-			r.ln.Close()
+			r.close()
 		}
 	}
 	for _, name := range frameworks {
@@ -140,12 +193,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		if lbs != nil {
-			ln = netconn.NewListener(ln, netconn.WithProxyFrom(lbs), netconn.WithHeaderTimeout(*timeout))
+			pl := netconn.NewListener(ln, netconn.WithProxyFrom(lbs), netconn.WithHeaderTimeout(*timeout),
+				netconn.WithRejectHook(rejects.hook(name)))
+			m.watch(name, pl)
+			ln = pl
 		}
-		all = append(all, running{name, ln, newServer(name, res, opts)})
+		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), log: log}
+		srv, err := newServer(name, res, opts)
+		if err != nil {
+			ln.Close()
+			closeAll()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		all = append(all, running{name, listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
+	}
+	if *admin != "" {
+		ln, err := listen(*admin)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("admin: %w", err)
+		}
+		srv := &httpServer{srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
+		all = append(all, running{"admin", listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
 	}
 	for _, r := range all {
-		fmt.Fprintf(stdout, "%s %s\n", r.name, listenAddr(r.ln))
+		fmt.Fprintf(stdout, "%s %s\n", r.name, r.addr)
 	}
 
 	errc := make(chan error, len(all))
@@ -154,9 +226,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.srv.serve(r.ln); err != nil {
+			if err := r.serve(); err != nil {
 				errc <- fmt.Errorf("%s: %w", r.name, err)
 			}
+		}()
+	}
+	if len(updater.lists) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			updater.run(ctx, *refresh)
 		}()
 	}
 	var serveErr error
@@ -193,7 +272,7 @@ func listenAddr(ln net.Listener) string {
 	return a.String()
 }
 
-func newServer(name string, res *core.Resolver, opts serveOptions) server {
+func newServer(name string, res *core.Resolver, opts serveOptions) (server, error) {
 	switch name {
 	case "nethttp":
 		return newNetHTTPServer(res, opts)

@@ -9,6 +9,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/reflection"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -16,8 +19,8 @@ import (
 	"github.com/trustedip/trustedip/grpcmw"
 )
 
-// The WhoAmI service, described by hand with well-known types so that no
-// protoc is needed:
+// The WhoAmI service of proto/trustedip/v1/whoami.proto, served by hand
+// with well-known types so that no protoc is needed:
 //
 //	service WhoAmI {
 //	  rpc Get(google.protobuf.Empty) returns (google.protobuf.StringValue);
@@ -58,7 +61,7 @@ var whoamiDesc = grpc.ServiceDesc{
 			return stream.SendMsg(wrapperspb.String(string(grpcWhoami(stream.Context()))))
 		},
 	}},
-	Metadata: "trustedip/v1/whoami.proto",
+	Metadata: whoamiProtoPath,
 }
 
 // whoamiStreamDesc is the client's view of Watch.
@@ -76,8 +79,8 @@ func grpcWhoami(ctx context.Context) []byte {
 
 type grpcServer struct{ srv *grpc.Server }
 
-func newGRPCServer(res *core.Resolver, opts serveOptions) server {
-	mwOpts := []grpcmw.Option{grpcmw.WithPeer()}
+func newGRPCServer(res *core.Resolver, opts serveOptions) (server, error) {
+	mwOpts := []grpcmw.Option{grpcmw.WithPeer(), grpcmw.WithHook(opts.hook)}
 	if opts.rejectBroken {
 		mwOpts = append(mwOpts, grpcmw.WithRejectBroken(codes.InvalidArgument))
 	}
@@ -88,7 +91,16 @@ func newGRPCServer(res *core.Resolver, opts serveOptions) server {
 		grpc.MaxHeaderListSize(uint32(opts.maxHeaderBytes)),
 	)
 	srv.RegisterService(&whoamiDesc, struct{}{})
-	return &grpcServer{srv: srv}
+	// Server reflection, so that grpcurl and other tools can list and call
+	// the service without the .proto file.
+	files, err := whoamiFiles()
+	if err != nil {
+		return nil, err
+	}
+	refl := reflection.NewServerV1(reflection.ServerOptions{Services: srv, DescriptorResolver: files})
+	reflectionv1.RegisterServerReflectionServer(srv, refl)
+	reflectionv1alpha.RegisterServerReflectionServer(srv, reflection.NewServer(reflection.ServerOptions{Services: srv, DescriptorResolver: files}))
+	return &grpcServer{srv: srv}, nil
 }
 
 func (s *grpcServer) serve(ln net.Listener) error {

@@ -50,49 +50,60 @@ func writeJSON(w http.ResponseWriter, body []byte) {
 	w.Write(body)
 }
 
-func newNetHTTPServer(res *core.Resolver, opts serveOptions) server {
-	mwOpts := []nethttpmw.Option{nethttpmw.WithRemoteAddr()}
+func newNetHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
+	h := nethttpWhoami("nethttp", res, opts, func(r *http.Request) *netconn.ConnInfo {
+		info, _ := nethttpmw.ConnInfo(r)
+		return info
+	})
+	return newHTTPServer(h, opts), nil
+}
+
+// nethttpWhoami is the whoami behind nethttpmw, for the net/http and
+// HTTP/3 servers, which find the connection's info in different places.
+func nethttpWhoami(name string, res *core.Resolver, opts serveOptions, connInfo func(*http.Request) *netconn.ConnInfo) http.Handler {
+	mwOpts := []nethttpmw.Option{nethttpmw.WithRemoteAddr(), nethttpmw.WithHook(opts.hook)}
 	if opts.rejectBroken {
 		mwOpts = append(mwOpts, nethttpmw.WithRejectBroken(http.StatusBadRequest))
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		result, _ := nethttpmw.FromRequest(r)
-		info, _ := nethttpmw.ConnInfo(r)
-		writeJSON(w, newWhoami("nethttp", result, hostOf(r.RemoteAddr), info).json())
+		writeJSON(w, newWhoami(name, result, hostOf(r.RemoteAddr), connInfo(r)).json())
 	})
-	return newHTTPServer(nethttpmw.New(res, mwOpts...)(h), opts)
+	return nethttpmw.New(res, mwOpts...)(h)
 }
 
-func newGinServer(res *core.Resolver, opts serveOptions) server {
+func newGinServer(res *core.Resolver, opts serveOptions) (server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
-	var mwOpts []ginmw.Option
+	mwOpts := []ginmw.Option{ginmw.WithHook(opts.hook)}
 	if opts.rejectBroken {
 		mwOpts = append(mwOpts, ginmw.WithRejectBroken(http.StatusBadRequest))
 	}
 	if err := ginmw.Configure(engine, res, mwOpts...); err != nil {
-		panic(err) // Configure fails only on a gin that rejects an empty trusted list
+		return nil, err
 	}
 	engine.Any("/*path", func(c *gin.Context) {
 		result, _ := ginmw.FromContext(c)
 		info, _ := ginmw.ConnInfo(c)
 		c.Data(http.StatusOK, "application/json", newWhoami("gin", result, c.ClientIP(), info).json())
 	})
-	return newHTTPServer(engine, opts)
+	return newHTTPServer(engine, opts), nil
 }
 
-func newEchoServer(res *core.Resolver, opts serveOptions) server {
+func newEchoServer(res *core.Resolver, opts serveOptions) (server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	var mwOpts []echomw.Option
+	mwOpts := []echomw.Option{echomw.WithHook(opts.hook)}
 	if opts.rejectBroken {
 		mwOpts = append(mwOpts, echomw.WithRejectBroken(http.StatusBadRequest))
 	}
-	echomw.Configure(e, res, mwOpts...)
+	if err := echomw.Configure(e, res, mwOpts...); err != nil {
+		return nil, err
+	}
 	e.Any("/*", func(c echo.Context) error {
 		result, _ := echomw.FromContext(c)
 		info, _ := echomw.ConnInfo(c)
 		return c.JSONBlob(http.StatusOK, newWhoami("echo", result, c.RealIP(), info).json())
 	})
-	return newHTTPServer(e, opts)
+	return newHTTPServer(e, opts), nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +61,18 @@ type servers map[string]string
 // the addresses it printed.
 func startServe(t *testing.T, unixDir string, args ...string) servers {
 	t.Helper()
+	return startServeLog(t, unixDir, io.Discard, args...)
+}
+
+// startServeLog is startServe with serve's stderr, its log, going to
+// stderr. With --admin among args, the admin server's address is
+// returned too, under "admin".
+func startServeLog(t *testing.T, unixDir string, stderr io.Writer, args ...string) servers {
+	t.Helper()
+	want := len(frameworks)
+	if slices.Contains(args, "--admin") {
+		want++
+	}
 	for _, name := range frameworks {
 		addr := "127.0.0.1:0"
 		if unixDir != "" {
@@ -69,17 +84,17 @@ func startServe(t *testing.T, unixDir string, args ...string) servers {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, args, pw, io.Discard)
+		done <- serve(ctx, args, pw, stderr)
 		pw.Close()
 	}()
 	got := servers{}
 	sc := bufio.NewScanner(pr)
-	for len(got) < len(frameworks) && sc.Scan() {
+	for len(got) < want && sc.Scan() {
 		name, addr, _ := strings.Cut(sc.Text(), " ")
 		got[name] = addr
 	}
 	go io.Copy(io.Discard, pr)
-	if len(got) < len(frameworks) {
+	if len(got) < want {
 		cancel()
 		t.Fatalf("serve printed %v; error: %v", got, <-done)
 	}
@@ -90,6 +105,25 @@ func startServe(t *testing.T, unixDir string, args ...string) servers {
 		}
 	})
 	return got
+}
+
+// syncBuffer is a bytes.Buffer that serve's log and a test may use at
+// once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // dial connects to addr (host:port or unix:PATH) from src.
@@ -245,7 +279,7 @@ func TestServeAnswersOnEveryAdapter(t *testing.T) {
 // TestServeDefaultPorts: with no listener flags all five come up on
 // 127.0.0.1:8081-8085, with the embedded default configuration.
 func TestServeDefaultPorts(t *testing.T) {
-	for i := range frameworks {
+	for i := range len(frameworks) + 1 { // and the admin server's
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 8081+i))
 		if err != nil {
 			t.Skipf("port %d is busy: %v", 8081+i, err)
