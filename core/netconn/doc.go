@@ -29,4 +29,19 @@
 // ConnContext (net/http), InfoOf on the framework's connection (fasthttp's
 // ctx.Conn(), through its MaxConnsPerIP and TLS wrappers), or the gRPC
 // adapter's transport credentials.
+//
+// UDP has no connection to carry a ConnInfo. PacketConn reports, for each
+// datagram, the sender and the local address it reached (IP_PKTINFO,
+// IPV6_PKTINFO), and replies from that address, so that a server on a
+// wildcard or anycast address answers from the address it was asked on
+// instead of one the routing table picks.
+//
+// Behind an iptables or nftables TPROXY rule, nothing in the packet is
+// rewritten and the socket sees the real client, with no header to
+// trust. ListenTransparent (TCP) and ListenPacket with WithTransparent
+// (UDP) make the transparent sockets TPROXY delivers to; ConnInfo and
+// Datagram report the destination the client meant. A transparent
+// socket may also bind to and send from addresses that are not local,
+// which needs CAP_NET_ADMIN: grant it only to a socket a TPROXY rule
+// feeds.
 package netconn
