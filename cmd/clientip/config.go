@@ -82,7 +82,9 @@ func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config, stderr io.Wri
 }
 
 // defaultConfig is the configuration both commands start from without
-// --config: loopback proxies, X-Forwarded-For.
+// --config: a proxy on this machine (127.0.0.1, ::1), X-Forwarded-For.
+// The rest of 127.0.0.0/8 is left untrusted, so that local clients bound
+// to 127.0.0.9 or the like stand in for the internet when trying serve.
 func defaultConfig() core.Config {
 	cfg, err := core.ParseConfig(defaultConfigJSON)
 	if err != nil {

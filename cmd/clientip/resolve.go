@@ -21,7 +21,7 @@ const resolveUsage = `Usage:
 
 Explains one decision: the peer, each hop inspected, and the answer.
 Without --config the configuration is serve's default,
-  {"trusted_proxies":["loopback"],"header":"X-Forwarded-For"}
+  {"trusted_proxies":["127.0.0.1","::1"],"header":"X-Forwarded-For"}
 and the config flags change it field by field.
 
 With --jsonl, reads one case per line on stdin,

@@ -37,7 +37,7 @@ With no listener flags, all five listen on 127.0.0.1:8081 to 8085 in the
 order above, and the admin server on 127.0.0.1:8086. ADDR is host:port, or
 unix:PATH for a Unix socket. Without --config or config flags the
 configuration is
-  ` + `{"trusted_proxies":["loopback"],"header":"X-Forwarded-For"}` + `
+  ` + `{"trusted_proxies":["127.0.0.1","::1"],"header":"X-Forwarded-For"}` + `
 The admin server answers GET /debug/vars (expvar) with requests counted
 per framework and reason, requests whose untrusted peer sent the header,
 and PROXY connections accepted and rejected by reason.
