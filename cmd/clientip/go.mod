@@ -6,6 +6,7 @@ require (
 	github.com/bufbuild/protocompile v0.14.1
 	github.com/gin-gonic/gin v1.12.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/quic-go/quic-go v0.65.0
 	github.com/trustedip/trustedip v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/echomw v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/fasthttpmw v0.0.0-00010101000000-000000000000
@@ -42,7 +43,6 @@ require (
 	github.com/molecule-man/go-brrr v1.0.1 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
-	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 const serveUsage = `Usage:
   clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
+                 [--http3 ADDR] [--tls-cert FILE --tls-key FILE]
                  [--proxy-protocol-from CIDRS] [--reject-broken] [--admin ADDR]
                  [--trusted-file PATH] [--trusted-url URL] [--trusted-format FORMAT] [--refresh DURATION]
 
@@ -47,6 +49,14 @@ trusted proxies (a list of addresses, or AWS, Fastly or Azure JSON; see
 --trusted-format), loaded at start and again every --refresh. A list that
 fails to load or parse leaves the last good one in place, and is logged.
 
+--http3 ADDR serves the same whoami over HTTP/3 (QUIC, UDP) through
+nethttpmw, as "framework":"http3". QUIC carries no PROXY header: the client
+is the packets' UDP source, and conn.local the address they were sent to.
+Without --tls-cert and --tls-key it makes a self-signed certificate at start
+and prints its SHA-256 fingerprint; with them, the TCP servers serve TLS too
+(HTTPS with HTTP/2 on net/http, gin and echo; HTTPS on fasthttp; TLS on
+gRPC). The admin server stays plain HTTP.
+
 It serves until SIGINT or SIGTERM, then shuts down gracefully.
 
 Flags:
@@ -60,7 +70,17 @@ type serveOptions struct {
 	rejectBroken   bool
 	maxHeaderBytes int
 	hook           func(core.Result) // sees every Result, for the counters
+	tls            *tls.Config       // when set, the TCP servers serve TLS
 	log            *slog.Logger      // for what a server reports itself
+}
+
+// tlsConfig returns a copy of the TLS configuration for one server, or
+// nil: a tls.Config must not be shared once in use.
+func (o serveOptions) tlsConfig() *tls.Config {
+	if o.tls == nil {
+		return nil
+	}
+	return o.tls.Clone()
 }
 
 // server is one framework's server on its listener.
@@ -95,6 +115,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch and add to the trusted proxies, fetched again every --refresh")
 		listFormat  = fs.String("trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
 		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again")
+		http3Addr   = fs.String("http3", "", "UDP address for an HTTP/3 server (off by default)")
+		tlsCert     = fs.String("tls-cert", "", "PEM certificate for HTTP/3 and for TLS on the TCP servers; needs --tls-key")
+		tlsKey      = fs.String("tls-key", "", "PEM private key of --tls-cert")
 	)
 	cf.register(fs)
 	for _, name := range frameworks {
@@ -119,6 +142,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *refresh <= 0 {
 		return usagef("--refresh %v: want a positive duration", *refresh)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	var tlsConf *tls.Config
+	if *tlsCert != "" {
+		if tlsConf, err = loadTLS(*tlsCert, *tlsKey); err != nil {
+			return err
+		}
 	}
 	base, err := cf.config(fs, defaultConfig())
 	if err != nil {
@@ -198,7 +230,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			m.watch(name, pl)
 			ln = pl
 		}
-		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), log: log}
+		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), tls: tlsConf, log: log}
 		srv, err := newServer(name, res, opts)
 		if err != nil {
 			ln.Close()
@@ -206,6 +238,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		all = append(all, running{name, listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
+	}
+	if *http3Addr != "" {
+		pc, err := net.ListenPacket("udp", *http3Addr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("http3: %w", err)
+		}
+		conf := tlsConf
+		if conf == nil {
+			host, _, _ := net.SplitHostPort(*http3Addr)
+			var fingerprint string
+			if conf, fingerprint, err = selfSignedTLS(host, time.Now()); err != nil {
+				pc.Close()
+				closeAll()
+				return fmt.Errorf("http3: certificate: %w", err)
+			}
+			log.Info("http3: a self-signed certificate, made at start", "sha256", fingerprint)
+		}
+		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook("http3"), log: log}
+		srv := newHTTP3Server(res, pc, conf.Clone(), opts)
+		all = append(all, running{"http3", pc.LocalAddr().String(), srv, srv.serve, pc.Close})
 	}
 	if *admin != "" {
 		ln, err := listen(*admin)

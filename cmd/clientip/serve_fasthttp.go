@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +15,12 @@ import (
 	"github.com/trustedip/trustedip/fasthttpmw"
 )
 
-type fastHTTPServer struct{ srv *fasthttp.Server }
+// fastHTTPServer serves fasthttp, over TLS when a certificate is given
+// (HTTP/1.1 only: fasthttp has no HTTP/2).
+type fastHTTPServer struct {
+	srv *fasthttp.Server
+	tls *tls.Config
+}
 
 func newFastHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
 	mwOpts := []fasthttpmw.Option{fasthttpmw.WithRemoteAddr(), fasthttpmw.WithHook(opts.hook)}
@@ -32,7 +38,7 @@ func newFastHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
 		Name:           "clientip",
 		ReadBufferSize: opts.maxHeaderBytes, // a longer header block is answered 431
 		Logger:         fastHTTPLog{opts.log},
-	}}, nil
+	}, tls: opts.tlsConfig()}, nil
 }
 
 // fastHTTPLog passes what fasthttp reports about a connection to serve's
@@ -52,6 +58,14 @@ func (l fastHTTPLog) Printf(format string, args ...any) {
 	}
 }
 
-func (s *fastHTTPServer) serve(ln net.Listener) error { return s.srv.Serve(ln) }
+func (s *fastHTTPServer) serve(ln net.Listener) error {
+	if s.tls != nil {
+		// Wrapped outside any PROXY listener, so the header is read
+		// before the handshake; fasthttpmw finds the peer through the
+		// *tls.Conn.
+		ln = tls.NewListener(ln, s.tls)
+	}
+	return s.srv.Serve(ln)
+}
 
 func (s *fastHTTPServer) shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }

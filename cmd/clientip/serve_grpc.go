@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
@@ -84,8 +85,12 @@ func newGRPCServer(res *core.Resolver, opts serveOptions) (server, error) {
 	if opts.rejectBroken {
 		mwOpts = append(mwOpts, grpcmw.WithRejectBroken(codes.InvalidArgument))
 	}
+	creds := insecure.NewCredentials()
+	if c := opts.tlsConfig(); c != nil {
+		creds = credentials.NewTLS(c)
+	}
 	srv := grpc.NewServer(
-		grpc.Creds(grpcmw.Credentials(insecure.NewCredentials())),
+		grpc.Creds(grpcmw.Credentials(creds)),
 		grpc.ChainUnaryInterceptor(grpcmw.UnaryServerInterceptor(res, mwOpts...)),
 		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, mwOpts...)),
 		grpc.MaxHeaderListSize(uint32(opts.maxHeaderBytes)),

@@ -19,6 +19,7 @@ import (
 
 // httpServer runs a handler on net/http, as the net/http, gin and echo
 // servers all do. ConnContext makes each connection's info reachable.
+// With a TLS configuration it serves HTTPS, HTTP/2 included.
 type httpServer struct{ srv *http.Server }
 
 func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
@@ -27,6 +28,7 @@ func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
 		ConnContext:       netconn.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    opts.maxHeaderBytes,
+		TLSConfig:         opts.tlsConfig(),
 	}}
 }
 
@@ -37,7 +39,15 @@ func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
 const defaultMaxHeaderBytes = 32 << 10
 
 func (s *httpServer) serve(ln net.Listener) error {
-	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if s.srv.TLSConfig != nil {
+		// The certificate is in TLSConfig. ServeTLS offers HTTP/2 by ALPN;
+		// behind a PROXY listener the header is read before the handshake.
+		err = s.srv.ServeTLS(ln, "", "")
+	} else {
+		err = s.srv.Serve(ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -70,8 +70,10 @@ func startServe(t *testing.T, unixDir string, args ...string) servers {
 func startServeLog(t *testing.T, unixDir string, stderr io.Writer, args ...string) servers {
 	t.Helper()
 	want := len(frameworks)
-	if slices.Contains(args, "--admin") {
-		want++
+	for _, extra := range []string{"--admin", "--http3"} {
+		if slices.Contains(args, extra) {
+			want++
+		}
 	}
 	for _, name := range frameworks {
 		addr := "127.0.0.1:0"
