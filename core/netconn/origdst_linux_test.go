@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"testing"
+
+	"github.com/trustedip/trustedip/internal/netnstest"
 )
 
 // TestOriginalDstThroughRedirect checks SO_ORIGINAL_DST for real: in a
@@ -15,8 +17,8 @@ import (
 // report A as the original destination. It needs root and iproute2 and
 // iptables; CI installs them.
 func TestOriginalDstThroughRedirect(t *testing.T) {
-	needNamespaces(t, "iptables", "ip6tables")
-	ns := newTestNS(t, "redirect")
+	netnstest.NeedNamespaces(t, "iptables", "ip6tables")
+	ns := netnstest.New(t, "redirect")
 
 	for _, tc := range []struct {
 		name, ipt, loopback, network string
@@ -29,17 +31,17 @@ func TestOriginalDstThroughRedirect(t *testing.T) {
 				inner  net.Listener
 				client net.Conn
 			)
-			ns.do(t, func() (err error) {
+			ns.Do(t, func() (err error) {
 				inner, err = net.Listen(tc.network, net.JoinHostPort(tc.loopback, "0"))
 				return err
 			})
 			t.Cleanup(func() { inner.Close() })
 			portB := inner.Addr().(*net.TCPAddr).Port
 			portA := portB%50000 + 10000 // nothing listens there in a fresh namespace
-			ns.run(t, tc.ipt, "-t", "nat", "-A", "OUTPUT",
+			ns.Run(t, tc.ipt, "-t", "nat", "-A", "OUTPUT",
 				"-p", "tcp", "-d", tc.loopback, "--dport", strconv.Itoa(portA),
 				"-j", "REDIRECT", "--to-ports", strconv.Itoa(portB))
-			ns.do(t, func() (err error) {
+			ns.Do(t, func() (err error) {
 				client, err = net.Dial(tc.network, net.JoinHostPort(tc.loopback, strconv.Itoa(portA)))
 				return err
 			})

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/trustedip/trustedip/internal/netnstest"
 )
 
 // These tests need no root: on Linux all of 127.0.0.0/8 is local, so a
@@ -266,7 +268,7 @@ func TestReplyRefusesUnknownDestination(t *testing.T) {
 // lived. Replies from one destination must not collide with each other,
 // and the PacketConn's write deadline must bound them.
 func TestReplyFromSocketOfItsOwn(t *testing.T) {
-	needRoot(t, "(CAP_NET_ADMIN) for a transparent socket")
+	netnstest.NeedRoot(t, "(CAP_NET_ADMIN) for a transparent socket")
 	pc := listenPacketT(t, "udp4", "127.0.0.1:0", WithTransparent(true))
 	// Each subtest has a client of its own, so that a stray reply from
 	// one does not fail the next.
@@ -428,7 +430,7 @@ func TestPacketTransparentWithoutTPROXY(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "CAP_NET_ADMIN") {
 			t.Fatalf("transparent listener without privilege: err %v", err)
 		}
-		needRoot(t, "(CAP_NET_ADMIN) for the rest")
+		netnstest.NeedRoot(t, "(CAP_NET_ADMIN) for the rest")
 	}
 	for _, tc := range []struct{ network, listen, dst, client string }{
 		{"udp4", "0.0.0.0:0", "127.0.0.2", "127.0.0.9"},

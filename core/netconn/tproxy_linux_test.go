@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustedip/trustedip/internal/netnstest"
 )
 
 // TestTPROXY checks transparent proxying for real, with iptables and with
@@ -24,7 +26,7 @@ import (
 // as the original destination; UDP replies must reach the client from
 // that address. Root only, with iptables and nft installed; CI runs it.
 func TestTPROXY(t *testing.T) {
-	needNamespaces(t)
+	netnstest.NeedNamespaces(t)
 	for _, backend := range []struct {
 		name   string
 		tools  []string
@@ -36,11 +38,11 @@ func TestTPROXY(t *testing.T) {
 		t.Run(backend.name, func(t *testing.T) {
 			for _, tool := range backend.tools {
 				if _, err := exec.LookPath(tool); err != nil {
-					cannotRun(t, "needs %s (apt-get install -y iptables nftables; .ci/run installs them): %v", tool, err)
+					netnstest.CannotRun(t, "needs %s (apt-get install -y iptables nftables; .ci/run installs them): %v", tool, err)
 				}
 			}
-			if kernelLacks(backend.kernel) {
-				cannotRun(t, "the kernel has no TPROXY for %s (%s is not set)", backend.name, backend.kernel)
+			if netnstest.KernelLacks(backend.kernel) {
+				netnstest.CannotRun(t, "the kernel has no TPROXY for %s (%s is not set)", backend.name, backend.kernel)
 			}
 			testTPROXY(t, backend.name)
 		})
@@ -65,21 +67,21 @@ func (c tproxyCase) onPort() uint16 {
 }
 
 func testTPROXY(t *testing.T, backend string) {
-	srv, cli := newTestNS(t, "srv"), newTestNS(t, "cli")
-	vethPair(t, srv, cli, []string{"192.0.2.1/24", "2001:db8::1/64"}, []string{"192.0.2.2/24", "2001:db8::2/64"})
-	cli.run(t, "ip", "route", "add", "default", "via", "192.0.2.1")
-	cli.run(t, "ip", "-6", "route", "add", "default", "via", "2001:db8::1")
+	srv, cli := netnstest.New(t, "srv"), netnstest.New(t, "cli")
+	netnstest.VethPair(t, srv, cli, []string{"192.0.2.1/24", "2001:db8::1/64"}, []string{"192.0.2.2/24", "2001:db8::2/64"})
+	cli.Run(t, "ip", "route", "add", "default", "via", "192.0.2.1")
+	cli.Run(t, "ip", "-6", "route", "add", "default", "via", "2001:db8::1")
 	// Marked packets are delivered locally, whatever their destination.
-	srv.run(t, "ip", "rule", "add", "fwmark", "1", "lookup", "100")
-	srv.run(t, "ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "100")
-	srv.run(t, "ip", "-6", "rule", "add", "fwmark", "1", "lookup", "100")
-	srv.run(t, "ip", "-6", "route", "add", "local", "::/0", "dev", "lo", "table", "100")
-	v0 := srv.ifIndex(t, "v0")
+	srv.Run(t, "ip", "rule", "add", "fwmark", "1", "lookup", "100")
+	srv.Run(t, "ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "100")
+	srv.Run(t, "ip", "-6", "rule", "add", "fwmark", "1", "lookup", "100")
+	srv.Run(t, "ip", "-6", "route", "add", "local", "::/0", "dev", "lo", "table", "100")
+	v0 := srv.IfIndex(t, "v0")
 
 	// A dual-stack listener of each protocol, and one per family.
 	tcp := map[string]*Listener{}
 	udp := map[string]*PacketConn{}
-	srv.do(t, func() error {
+	srv.Do(t, func() error {
 		for _, l := range [][2]string{{"tcp", ":0"}, {"tcp4", "0.0.0.0:0"}, {"tcp6", "[::]:0"}} {
 			ln, err := ListenTransparent(l[0], l[1])
 			if err != nil {
@@ -135,7 +137,7 @@ func testTPROXY(t *testing.T, backend string) {
 // installTPROXYRules writes one rule per case: packets of the case's
 // protocol to its original destination go to its listener's port and are
 // marked 1, which the policy routing delivers locally.
-func installTPROXYRules(t *testing.T, srv *testNS, backend string, cases []tproxyCase) {
+func installTPROXYRules(t *testing.T, srv *netnstest.NS, backend string, cases []tproxyCase) {
 	t.Helper()
 	switch backend {
 	case "iptables":
@@ -143,14 +145,14 @@ func installTPROXYRules(t *testing.T, srv *testNS, backend string, cases []tprox
 		// in the namespace, so that SO_ORIGINAL_DST finds an entry (with
 		// the destination unchanged) instead of failing with ENOENT, as it
 		// does in the nftables run. ConnInfo must be right either way.
-		srv.run(t, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9", "-j", "REDIRECT", "--to-ports", "9")
-		srv.run(t, "ip6tables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9", "-j", "REDIRECT", "--to-ports", "9")
+		srv.Run(t, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9", "-j", "REDIRECT", "--to-ports", "9")
+		srv.Run(t, "ip6tables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9", "-j", "REDIRECT", "--to-ports", "9")
 		for _, c := range cases {
 			tool := "iptables"
 			if c.dst.Addr().Is6() {
 				tool = "ip6tables"
 			}
-			srv.run(t, tool, "-t", "mangle", "-A", "PREROUTING", "-p", c.proto,
+			srv.Run(t, tool, "-t", "mangle", "-A", "PREROUTING", "-p", c.proto,
 				"-d", c.dst.Addr().String(), "--dport", strconv.Itoa(int(c.dst.Port())),
 				"-j", "TPROXY", "--on-port", strconv.Itoa(int(c.onPort())), "--tproxy-mark", "1")
 		}
@@ -164,7 +166,7 @@ func installTPROXYRules(t *testing.T, srv *testNS, backend string, cases []tprox
 			fmt.Fprintf(&rules, "\t\t%s daddr %s %s dport %d tproxy %s to :%d meta mark set 1 accept\n",
 				family, c.dst.Addr(), c.proto, c.dst.Port(), family, c.onPort())
 		}
-		srv.runInput(t, "table inet trustedip_tproxy {\n"+
+		srv.RunInput(t, "table inet trustedip_tproxy {\n"+
 			"\tchain prerouting {\n"+
 			"\t\ttype filter hook prerouting priority mangle; policy accept;\n"+
 			rules.String()+
@@ -177,9 +179,9 @@ func installTPROXYRules(t *testing.T, srv *testNS, backend string, cases []tprox
 // namespace. The transparent listener accepts the connection, and its
 // ConnInfo holds the client's own address as peer and the dialled address
 // as both the local address and the original destination.
-func checkTPROXYTCP(t *testing.T, cli *testNS, tc tproxyCase) {
+func checkTPROXYTCP(t *testing.T, cli *netnstest.NS, tc tproxyCase) {
 	var client net.Conn
-	cli.do(t, func() (err error) {
+	cli.Do(t, func() (err error) {
 		d := net.Dialer{Timeout: 5 * time.Second}
 		client, err = d.Dial("tcp", tc.dst.String())
 		return err
@@ -222,9 +224,9 @@ func checkTPROXYTCP(t *testing.T, cli *testNS, tc tproxyCase) {
 // namespace; the transparent socket reports the client, the interface and
 // the original destination, and its reply reaches the client from that
 // destination, port included.
-func checkTPROXYUDP(t *testing.T, srv, cli *testNS, tc tproxyCase, ifIndex int) {
+func checkTPROXYUDP(t *testing.T, srv, cli *netnstest.NS, tc tproxyCase, ifIndex int) {
 	var client *net.UDPConn
-	cli.do(t, func() (err error) {
+	cli.Do(t, func() (err error) {
 		from := netip.MustParseAddr("192.0.2.2")
 		if tc.dst.Addr().Is6() {
 			from = netip.MustParseAddr("2001:db8::2")
@@ -248,7 +250,7 @@ func checkTPROXYUDP(t *testing.T, srv, cli *testNS, tc tproxyCase, ifIndex int) 
 	}
 	// Reply may make a socket for the original destination: in the
 	// server's namespace.
-	srv.do(t, func() error {
+	srv.Do(t, func() error {
 		_, err := tc.udp.Reply([]byte("answer"), d)
 		return err
 	})
