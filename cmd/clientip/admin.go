@@ -21,6 +21,7 @@ type metrics struct {
 	requests  expvar.Map // framework -> reason -> count
 	ignored   expvar.Map // framework -> requests whose untrusted peer sent the header
 	listeners map[string]*netconn.Listener
+	srcauth   func() any // the srcauth filter's report, when serve attached one
 }
 
 func newMetrics() *metrics {
@@ -72,6 +73,9 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"requests":          &m.requests,
 		"header_ignored":    &m.ignored,
 		"proxy_connections": expvar.Func(m.proxyConnections),
+	}
+	if m.srcauth != nil {
+		vars["srcauth"] = expvar.Func(m.srcauth)
 	}
 	names := make([]string, 0, len(vars))
 	for n := range vars {

@@ -12,6 +12,7 @@ require (
 	github.com/trustedip/trustedip/fasthttpmw v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/ginmw v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/grpcmw v0.0.0-00010101000000-000000000000
+	github.com/trustedip/trustedip/srcauth v0.0.0-00010101000000-000000000000
 	github.com/valyala/fasthttp v1.74.0
 	golang.org/x/net v0.62.0
 	google.golang.org/grpc v1.85.0
@@ -22,6 +23,7 @@ require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
+	github.com/cilium/ebpf v0.22.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gaissmai/bart v0.30.0 // indirect

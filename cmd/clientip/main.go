@@ -2,6 +2,7 @@
 //
 //	clientip resolve   explain one decision, or run JSON-lines cases
 //	clientip serve     a whoami server on every adapter
+//	clientip srcauth   check packets' source addresses at TC ingress (eBPF)
 //
 // Run "clientip <command> -h" for a command's flags.
 package main
@@ -19,6 +20,7 @@ const usage = `clientip: which IP is the client, as far as it can be verified
 Usage:
   clientip resolve [flags]   explain one decision (--jsonl: run cases from stdin)
   clientip serve [flags]     whoami server on net/http, gin, echo, fasthttp and gRPC
+  clientip srcauth [flags]   check packets' source addresses at an interface (eBPF, Linux, root)
 
 Run "clientip <command> -h" for the flags of a command.
 `
@@ -39,6 +41,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runResolve(args[1:], stdin, stdout, stderr)
 	case "serve":
 		err = runServe(args[1:], stdout, stderr)
+	case "srcauth":
+		err = runSrcauth(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

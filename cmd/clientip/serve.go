@@ -24,6 +24,7 @@ import (
 const serveUsage = `Usage:
   clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
                  [--http3 ADDR] [--tls-cert FILE --tls-key FILE]
+                 [--srcauth IFACE [--srcauth-enforce] [--srcauth-loose] [--srcauth-deny ADDRS]]
                  [--proxy-protocol-from CIDRS] [--reject-broken] [--admin ADDR]
                  [--trusted-file PATH] [--trusted-url URL] [--trusted-format FORMAT] [--refresh DURATION]
 
@@ -56,6 +57,12 @@ Without --tls-cert and --tls-key it makes a self-signed certificate at start
 and prints its SHA-256 fingerprint; with them, the TCP servers serve TLS too
 (HTTPS with HTTP/2 on net/http, gin and echo; HTTPS on fasthttp; TLS on
 gRPC). The admin server stays plain HTTP.
+
+--srcauth IFACE attaches srcauth's eBPF classifier at the interface's TC
+ingress beside the servers (Linux, root; see clientip srcauth -h), in
+monitor mode unless --srcauth-enforce. Its counters are in /debug/vars under
+"srcauth" and in the log every --srcauth-interval; it is detached when serve
+stops.
 
 It serves until SIGINT or SIGTERM, then shuts down gracefully.
 
@@ -118,8 +125,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		http3Addr   = fs.String("http3", "", "UDP address for an HTTP/3 server (off by default)")
 		tlsCert     = fs.String("tls-cert", "", "PEM certificate for HTTP/3 and for TLS on the TCP servers; needs --tls-key")
 		tlsKey      = fs.String("tls-key", "", "PEM private key of --tls-cert")
+		srcIface    = fs.String("srcauth", "", "attach srcauth's source-address check to this interface's TC ingress")
+		srcInterval = fs.Duration("srcauth-interval", time.Minute, "how often the srcauth counters are logged")
+		srcFlags    srcauthFlags
 	)
 	cf.register(fs)
+	srcFlags.register(fs, "srcauth-")
 	for _, name := range frameworks {
 		addrs[name] = fs.String(name, "", "listen address of the "+name+" server")
 	}
@@ -142,6 +153,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *refresh <= 0 {
 		return usagef("--refresh %v: want a positive duration", *refresh)
+	}
+	if *srcInterval <= 0 {
+		return usagef("--srcauth-interval %v: want a positive duration", *srcInterval)
+	}
+	if *srcIface == "" && (srcFlags.enforce || srcFlags.loose || len(srcFlags.deny) > 0) {
+		return usagef("--srcauth-enforce, --srcauth-loose and --srcauth-deny need --srcauth IFACE")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -200,6 +217,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	m := newMetrics()
 	rejects := &rejectLog{log: log, limit: 10}
+	var watch *srcauthWatch
+	if *srcIface != "" {
+		f, err := srcFlags.attach(*srcIface)
+		if err != nil {
+			return fmt.Errorf("--srcauth: %w", err)
+		}
+		// Detached however serve returns from here on: a clsact filter
+		// would otherwise outlive the process, dropping in enforce mode.
+		defer f.Close()
+		watch = &srcauthWatch{f: f, log: log}
+		m.srcauth = watch.vars
+		log.Info("srcauth: attached", "interface", f.Interface(), "hook", f.Hook().String(), "mode", f.Mode().String(),
+			"reverse_path", reversePathString(f))
+	}
 	// running is one server on its socket.
 	type running struct {
 		name  string
@@ -284,11 +315,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
+	// The background work stops with the servers, whether a signal or a
+	// server's failure ends serve.
+	background, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	if watch != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			watch.run(background, *srcInterval)
+		}()
+	}
 	if len(updater.lists) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			updater.run(ctx, *refresh)
+			updater.run(background, *refresh)
 		}()
 	}
 	var serveErr error
@@ -296,6 +338,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
+	stopBackground()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, r := range all {
