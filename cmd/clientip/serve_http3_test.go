@@ -301,3 +301,33 @@ func TestUsageNamesDefaultConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestServeTLSBehindProxyProtocol: a load balancer sends its PROXY header
+// before the TLS handshake, and the servers read it there.
+func TestServeTLSBehindProxyProtocol(t *testing.T) {
+	dir := t.TempDir()
+	conf, fingerprint, err := selfSignedTLS("127.0.0.1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writePEM(t, certFile, "CERTIFICATE", conf.Certificates[0].Certificate[0])
+	key, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, keyFile, "PRIVATE KEY", key)
+	s := startServe(t, "", "--tls-cert", certFile, "--tls-key", keyFile, "--proxy-protocol-from", "127.0.0.1")
+	for _, name := range []string{"nethttp", "gin", "echo", "fasthttp"} {
+		c := dial(t, s[name], trustedSrc)
+		if _, err := io.WriteString(c, "PROXY TCP4 203.0.113.9 127.0.0.1 40000 443\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		tc := pinned(fingerprint)
+		tc.NextProtos = []string{"http/1.1"}
+		w, code, err := rawWhoami(tls.Client(c, tc), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		if err != nil || code != http.StatusOK || w.IP != "203.0.113.9" || w.Conn == nil || w.Conn.Proxy == nil {
+			t.Fatalf("%s: %v %d %+v", name, err, code, w)
+		}
+	}
+}
