@@ -11,7 +11,12 @@ import (
 // echo, gRPC) store their Result with it, so a handler finds the answer
 // the same way whichever of them put it there. It costs one allocation,
 // which holds the Result and its text.
+//
+// A Result's address has no zone (Resolve never makes one); NewContext
+// drops a zone that a hand-made Result carries, so that the text it keeps
+// always fits the node.
 func NewContext(ctx context.Context, r Result) context.Context {
+	r.Addr = r.Addr.WithZone("")
 	c := &resultContext{Context: ctx, res: r}
 	if r.Addr.IsValid() {
 		b := c.text[:0]

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 )
 
@@ -59,5 +60,24 @@ func TestTextFromContext(t *testing.T) {
 	}
 	if ip, ipPort := TextFromContext(context.Background()); ip != "" || ipPort != "" {
 		t.Error("text without a Result")
+	}
+}
+
+// TestNewContextHandMadeResult: a Result made by hand may carry what
+// Resolve never makes, such as a zone of any length. NewContext must keep
+// its text within the node and agree with FromContext.
+func TestNewContextHandMadeResult(t *testing.T) {
+	zone := string(make([]byte, 300))
+	for _, a := range []netip.Addr{
+		netip.MustParseAddr("fe80::1").WithZone("eth0"),
+		netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe").WithZone(zone),
+	} {
+		ctx := NewContext(context.Background(), Result{Addr: a, Port: 65535})
+		res, _ := FromContext(ctx)
+		ip, ipPort := TextFromContext(ctx)
+		want := a.WithZone("")
+		if res.Addr != want || ip != want.String() || ipPort != netip.AddrPortFrom(want, 65535).String() {
+			t.Errorf("zone %d bytes: FromContext %v, text %q %q, want %v", len(a.Zone()), res.Addr, ip, ipPort, want)
+		}
 	}
 }

@@ -135,7 +135,7 @@ func (tr *tracer) addPeer(p Peer, n note) {
 		if n == notePeerTrusted {
 			s.TrustedBy, s.Entry, _ = tr.s.peers.lookup(p.Addr())
 			by := "is trusted by"
-			if len(tr.s.cfg.TrustedPeers) > 0 {
+			if tr.s.ownPeers {
 				by = "may send the header: trusted_peers has"
 			}
 			s.Text = fmt.Sprintf("peer %s %s %s%s", p, by, s.TrustedBy, entrySuffix(s.TrustedBy, s.Entry))
@@ -144,7 +144,7 @@ func (tr *tracer) addPeer(p Peer, n note) {
 			}
 		} else {
 			what := "a trusted proxy"
-			if len(tr.s.cfg.TrustedPeers) > 0 {
+			if tr.s.ownPeers {
 				what = "in trusted_peers"
 			}
 			s.Text = fmt.Sprintf("peer %s is not %s, so it is the client and its headers are ignored", p, what)

@@ -182,7 +182,7 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		out, err := json.Marshal(r.state.Load().cfg)
+		out, err := json.Marshal(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

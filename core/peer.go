@@ -3,6 +3,7 @@ package core
 import (
 	"net"
 	"net/netip"
+	"strings"
 )
 
 // Peer is the socket peer of a request: an IP endpoint, a Unix socket, or
@@ -57,7 +58,13 @@ func ParsePeer(remoteAddr string) Peer {
 	if remoteAddr == "" || remoteAddr == "@" {
 		return UnixPeer()
 	}
-	h, ok := parseHop(remoteAddr)
+	return parseIPPeer(remoteAddr)
+}
+
+// parseIPPeer parses "ip:port", "[ipv6]:port" or a bare address, or gives
+// the unknown peer.
+func parseIPPeer(s string) Peer {
+	h, ok := parseHop(s)
 	if !ok {
 		return Peer{}
 	}
@@ -65,9 +72,11 @@ func ParsePeer(remoteAddr string) Peer {
 }
 
 // PeerFromNetAddr converts a connection's net.Addr. *net.TCPAddr and
-// *net.UDPAddr are converted without formatting; *net.UnixAddr gives
-// UnixPeer, whatever its name; other types are parsed from their String
-// form.
+// *net.UDPAddr are converted without formatting; *net.UnixAddr, and any
+// address whose Network is "unix", "unixgram" or "unixpacket", gives
+// UnixPeer, whatever its name. Other types are parsed from their String
+// form as an IP endpoint only: an empty String is the unknown peer, not a
+// Unix socket, since only the address's type or network can say that.
 func PeerFromNetAddr(a net.Addr) Peer {
 	switch v := a.(type) {
 	case nil:
@@ -85,7 +94,10 @@ func PeerFromNetAddr(a net.Addr) Peer {
 	case *net.UnixAddr:
 		return UnixPeer()
 	}
-	return ParsePeer(a.String())
+	if strings.HasPrefix(a.Network(), "unix") {
+		return UnixPeer()
+	}
+	return parseIPPeer(a.String())
 }
 
 // peerFromIP is PeerFromAddrPort for the net package's form of an

@@ -15,6 +15,13 @@ type fakeAddr string
 func (fakeAddr) Network() string  { return "fake" }
 func (a fakeAddr) String() string { return string(a) }
 
+// fakeUnixAddr is a Unix socket's address of a type PeerFromNetAddr does
+// not know, named as a client may name its socket.
+type fakeUnixAddr string
+
+func (fakeUnixAddr) Network() string  { return "unixpacket" }
+func (a fakeUnixAddr) String() string { return string(a) }
+
 func TestPeerFromNetAddr(t *testing.T) {
 	ip := func(s string) Peer { return Peer{addr: netip.MustParseAddr(s), port: 4711, kind: peerIP} }
 	for _, tc := range []struct {
@@ -36,6 +43,10 @@ func TestPeerFromNetAddr(t *testing.T) {
 		{"nil", nil, Peer{}},
 		{"other type, by its text", fakeAddr("192.0.2.1:4711"), ip("192.0.2.1")},
 		{"other type, junk", fakeAddr("not an address"), Peer{}},
+		{"other type, empty text", fakeAddr(""), Peer{}},
+		{"other type, @", fakeAddr("@"), Peer{}},
+		{"other type on a Unix network, named like an IP", fakeUnixAddr("127.0.0.1:1"), UnixPeer()},
+		{"other type on a Unix network, empty", fakeUnixAddr(""), UnixPeer()},
 	} {
 		if got := PeerFromNetAddr(tc.in); got != tc.want {
 			t.Errorf("%s: PeerFromNetAddr(%v) = %+v, want %+v", tc.name, tc.in, got, tc.want)
@@ -105,7 +116,7 @@ func TestPeerWithoutHeaders(t *testing.T) {
 				h[r.HeaderKey()] = lines
 			}
 			if again := r.Resolve(p, h); again != got {
-				t.Errorf("ResolvePeer %+v, ResolveValues %+v", again, got)
+				t.Errorf("Resolve %+v, ResolveValues %+v", again, got)
 			}
 			ex := r.ExplainValues(p, lines)
 			if ex.Result != got || !strings.Contains(ex.String(), "names no client") {

@@ -55,11 +55,11 @@ func ParseListFormat(s string) (ListFormat, error) {
 	return FormatAuto, fmt.Errorf("unknown list format %q: want auto, lines, aws, fastly or azure", s)
 }
 
-// maxListBytes bounds what ReadTrustSet reads. The largest list it
+// MaxListBytes bounds what ReadTrustSet reads. The largest list it
 // knows, Azure's ServiceTags file, is under 5 MiB; a body many times that
 // size is not a provider's list, and a bound keeps a broken or hostile
 // source from exhausting memory.
-const maxListBytes = 32 << 20
+const MaxListBytes = 32 << 20
 
 // maxEntry bounds the length of one entry; see listPrefix.
 const maxEntry = 64
@@ -112,7 +112,7 @@ var errEmptyList = errors.New("empty list")
 // A trust set that silently became empty would make the load balancer
 // itself the client of every request. At most 32 MiB is read.
 func ReadTrustSet(r io.Reader, f ListFormat) (*TrustSet, error) {
-	ps, _, err := readList(r, f, maxListBytes)
+	ps, _, err := readList(r, f, MaxListBytes)
 	if err != nil {
 		return nil, err
 	}

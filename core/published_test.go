@@ -658,5 +658,5 @@ func FuzzReadPrefixesAuto(f *testing.F) {
 // readPrefixes is ReadTrustSet's reader, returning the prefixes and the
 // format read rather than a set.
 func readPrefixes(r io.Reader, f ListFormat) ([]netip.Prefix, ListFormat, error) {
-	return readList(r, f, maxListBytes)
+	return readList(r, f, MaxListBytes)
 }

@@ -26,9 +26,9 @@ type Resolver struct {
 
 // state is everything else a decision reads, replaced whole by Update.
 type state struct {
-	cfg       Config
 	proxies   *TrustSet // hops the walk steps over
 	peers     *TrustSet // socket peers whose header is read
+	ownPeers  bool      // peers is trusted_peers, not proxies
 	hops      int
 	trustUnix bool
 	warnings  []Warning
@@ -131,17 +131,14 @@ func (r *Resolver) newState(cfg Config, opts []Option) (*state, error) {
 			return nil, err
 		}
 	}
-	s := &state{
-		cfg:       cfg,
+	return &state{
 		proxies:   proxies,
 		peers:     peers,
+		ownPeers:  len(cfg.TrustedPeers) > 0,
 		hops:      cfg.TrustedHops,
 		trustUnix: cfg.TrustUnixSocket,
 		warnings:  configWarnings(cfg),
-	}
-	s.cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
-	s.cfg.TrustedPeers = append([]string(nil), cfg.TrustedPeers...)
-	return s, nil
+	}, nil
 }
 
 // Warnings returns what in the current configuration is likely a mistake,
