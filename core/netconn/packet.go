@@ -336,6 +336,12 @@ func (c *PacketConn) WriteFrom(b []byte, to netip.AddrPort, from netip.Addr) (in
 func (c *PacketConn) writeFrom(b []byte, to netip.AddrPort, from netip.Addr, ifIndex int) (int, error) {
 	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	from = from.Unmap().WithZone("")
+	if ifIndex == 0 && c.boundToOne() && from == c.local.Addr().Unmap() {
+		// The kernel sends from the bound address anyway; naming it
+		// again is at best redundant, and some kernels (FreeBSD's
+		// IP_SENDSRCADDR) refuse it on a socket bound to one address.
+		from = netip.Addr{}
+	}
 	var space [64]byte
 	oob := space[:0]
 	if (from.IsValid() && !from.IsUnspecified()) || ifIndex != 0 {

@@ -5,7 +5,6 @@ package netconn
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 )
@@ -16,7 +15,7 @@ import (
 // kind of control message is parsed.
 func TestReadDatagramDoesNotAllocate(t *testing.T) {
 	var opts []PacketOption
-	if os.Geteuid() == 0 {
+	if mayTransparent() {
 		opts = append(opts, WithTransparent(true))
 	}
 	pc := listenPacketT(t, "udp", ":0", opts...)

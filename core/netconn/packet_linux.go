@@ -30,6 +30,9 @@ func pktEnable(raw syscall.RawConn, transparent bool) (v6 bool, err error) {
 			err = fmt.Errorf("netconn: packet info: %w", err)
 			return
 		}
+		// NewPacketConn's socket is made transparent here. ListenPacket's
+		// already is, from before its bind (which a non-local address
+		// needs); setting the option again changes nothing.
 		if transparent {
 			if err = transparentSockopt(fd, v6); err != nil {
 				return

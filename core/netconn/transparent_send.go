@@ -68,9 +68,20 @@ func sendFromTransparent(b []byte, from, to netip.AddrPort, deadline time.Time) 
 		}
 		return fmt.Errorf("netconn: reply from %v: bind: %w", from, err)
 	}
-	if err := unix.Sendto(fd, b, 0, inetSockaddr(to)); err != nil {
-		if timeout > 0 && (errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EWOULDBLOCK)) {
-			err = os.ErrDeadlineExceeded // SO_SNDTIMEO ran out
+	for {
+		err = unix.Sendto(fd, b, 0, inetSockaddr(to))
+		// With SO_SNDTIMEO set, a signal (the Go runtime's preemption
+		// signal among them) interrupts a blocked send instead of
+		// restarting it: send again while the deadline allows.
+		if err == unix.EINTR && (deadline.IsZero() || time.Now().Before(deadline)) {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		if timeout > 0 && (errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EWOULDBLOCK) || err == unix.EINTR) {
+			// SO_SNDTIMEO ran out: the deadline, with the errno kept.
+			return fmt.Errorf("netconn: reply from %v to %v: %w (%w)", from, to, os.ErrDeadlineExceeded, err)
 		}
 		return fmt.Errorf("netconn: reply from %v to %v: %w", from, to, err)
 	}
