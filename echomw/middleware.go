@@ -27,7 +27,7 @@ func storeResult(res *core.Resolver, o options) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			result := resolve(res, r)
+			result := res.Resolve(nethttpmw.Peer(r), r.Header)
 			c.SetRequest(r.WithContext(core.NewContext(r.Context(), result)))
 			if o.Hook != nil {
 				o.Hook(result)
@@ -68,19 +68,8 @@ func IPExtractor(res *core.Resolver) echo.IPExtractor {
 			ip, _ := core.TextFromContext(r.Context())
 			return ip
 		}
-		return resolve(res, r).String()
+		return res.Resolve(nethttpmw.Peer(r), r.Header).String()
 	}
-}
-
-// resolve asks res about r: its socket peer and every line of the
-// header. r.Header[key] is Header.Values without canonicalising a key that
-// HeaderKey has made canonical already.
-func resolve(res *core.Resolver, r *http.Request) core.Result {
-	var lines []string
-	if key := res.HeaderKey(); key != "" {
-		lines = r.Header[key]
-	}
-	return res.ResolveValues(nethttpmw.Peer(r), lines)
 }
 
 // Configure makes e answer every request's client IP with res: it sets

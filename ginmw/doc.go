@@ -39,7 +39,8 @@
 // header a client sends can become gin's client IP, on any route,
 // before or after Configure, or under a bridge such as fasthttpadaptor.
 // Routes registered before Configure do not run the middleware; there
-// c.ClientIP() is the socket peer.
+// c.ClientIP() is the socket peer (or, on a Unix-socket listener, what
+// gin makes of the headers, below).
 //
 // gin also trusts every request that arrives on a Unix-socket listener,
 // whatever its settings, and then never looks at RemoteAddr (it answers

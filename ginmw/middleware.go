@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,16 +33,9 @@ func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
 // RemoteAddr is the verified client, which is all gin's c.ClientIP() can
 // then return (see the package documentation).
 func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
-	key := res.HeaderKey()
 	return func(c *gin.Context) {
 		r := c.Request
-		// Every line of the header: r.Header[key] is Header.Values
-		// without canonicalising a key that HeaderKey has made canonical.
-		var lines []string
-		if key != "" {
-			lines = r.Header[key]
-		}
-		result := res.ResolveValues(nethttpmw.Peer(r), lines)
+		result := res.Resolve(nethttpmw.Peer(r), r.Header)
 		ctx := core.NewContext(r.Context(), result)
 		if agree && onUnixListener(ctx) {
 			ctx = unixListenerHidden{ctx}
@@ -67,14 +61,10 @@ func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
 
 // onUnixListener reports whether the request arrived on a Unix-socket
 // listener, where gin's c.ClientIP() trusts every request and ignores
-// RemoteAddr.
+// RemoteAddr. It is gin's own test, so that the two never disagree.
 func onUnixListener(ctx context.Context) bool {
 	a, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
-		return false
-	}
-	_, unix := a.(*net.UnixAddr)
-	return unix
+	return ok && strings.HasPrefix(a.Network(), "unix")
 }
 
 // unixListenerHidden hides http.LocalAddrContextKey from the handlers
@@ -100,7 +90,8 @@ func (c unixListenerHidden) Value(key any) any {
 // trusting everyone by accident; do not turn it back on.
 //
 // Routes registered before Configure do not run the middleware, as with
-// any engine.Use; there c.ClientIP() is the socket peer. Do not add New to
+// any engine.Use; there c.ClientIP() is gin's own answer, the socket peer
+// on an IP listener. Do not add New to
 // the engine as well: Configure has installed it.
 //
 // Configuring an engine twice installs a second middleware, whose answer

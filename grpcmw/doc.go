@@ -3,8 +3,12 @@
 // metadata, and transport credentials that carry each connection's
 // netconn.ConnInfo to its RPCs.
 //
-// The peer is peer.FromContext(ctx).Addr, which behind a netconn.Listener
-// is already the PROXY-verified client. The header is read from the
+// The peer is the connection's, as the transport credentials (Credentials)
+// recorded it, and otherwise peer.FromContext(ctx).Addr; behind a
+// netconn.Listener either is already the PROXY-verified client. When an
+// earlier interceptor of this package has resolved the RPC, its peer is
+// used again, so that WithPeer's rewrite is never read back as a socket
+// peer. The header is read from the
 // incoming metadata under its lowercase name (Resolver.MetadataKey), every
 // value of it: each header line arrives as one value, and a client can
 // always send a line of its own. An interceptor that reads only the first

@@ -78,7 +78,7 @@ func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Cont
 	if o.RejectBroken && r.Reason == core.ReasonBroken {
 		return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
 	}
-	if !o.peer || p == nil && !r.Addr.IsValid() {
+	if !o.peer || (p == nil && !r.Addr.IsValid()) {
 		return core.NewContext(ctx, r), nil
 	}
 	c := new(peerContext)

@@ -17,17 +17,9 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 		opt(&o)
 	}
 	o.MustCheck("nethttpmw.New", res, false)
-	key := res.HeaderKey()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// Every line of the header, not only the first: r.Header[key]
-			// is Header.Values without canonicalising a key that is
-			// canonical already (HeaderKey).
-			var lines []string
-			if key != "" {
-				lines = r.Header[key]
-			}
-			result := res.ResolveValues(Peer(r), lines)
+			result := res.Resolve(Peer(r), r.Header)
 			if o.Hook != nil {
 				o.Hook(result)
 			}
