@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"github.com/trustedip/trustedip/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -223,7 +224,7 @@ func TestHelperProcess(t *testing.T) {
 	if mode == "" {
 		t.Skip("helper process for other tests")
 	}
-	ns := &netNS{t: t, name: os.Getenv("SRCAUTH_TEST_NETNS")}
+	ns := &netNS{t: t, ns: &netnstest.NS{Name: os.Getenv("SRCAUTH_TEST_NETNS")}}
 	switch mode {
 	case "attach-and-exit":
 		hook := HookTCX
@@ -254,7 +255,7 @@ func TestDetachOnExit(t *testing.T) {
 	tp := newTopology(t)
 
 	// TCX: the link belongs to a file descriptor, which the exit closes.
-	if out, err := helperCommand(t, "attach-and-exit", tp.server.name).CombinedOutput(); err != nil {
+	if out, err := helperCommand(t, "attach-and-exit", tp.server.name()).CombinedOutput(); err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}
 	eventually(t, "the exited process's TCX link to go", func() bool {
@@ -271,21 +272,21 @@ func TestDetachOnExit(t *testing.T) {
 
 	// clsact: the filter outlives the process (documented); the next Attach
 	// replaces it and Close removes it.
-	out, err := helperCommand(t, "attach-and-exit", tp.server.name, "SRCAUTH_TEST_HOOK=clsact").CombinedOutput()
+	out, err := helperCommand(t, "attach-and-exit", tp.server.name(), "SRCAUTH_TEST_HOOK=clsact").CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}
-	if out := run(t, "tc", "-n", tp.server.name, "filter", "show", "dev", "s0", "ingress"); !strings.Contains(out, "srcauth") {
+	if out := run(t, "tc", "-n", tp.server.name(), "filter", "show", "dev", "s0", "ingress"); !strings.Contains(out, "srcauth") {
 		t.Fatalf("expected the exited process's cls_bpf filter to remain, got:\n%s", out)
 	}
 	f := attachIn(t, tp.server, "s0", WithHook(HookClsact))
-	if out := run(t, "tc", "-n", tp.server.name, "filter", "show", "dev", "s0", "ingress"); strings.Count(out, "handle 0x5ac") != 1 {
+	if out := run(t, "tc", "-n", tp.server.name(), "filter", "show", "dev", "s0", "ingress"); strings.Count(out, "handle 0x5ac") != 1 {
 		t.Errorf("after a second Attach, want one srcauth filter, got:\n%s", out)
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if out := run(t, "tc", "-n", tp.server.name, "filter", "show", "dev", "s0", "ingress"); strings.Contains(out, "srcauth") {
+	if out := run(t, "tc", "-n", tp.server.name(), "filter", "show", "dev", "s0", "ingress"); strings.Contains(out, "srcauth") {
 		t.Errorf("Close left a filter:\n%s", out)
 	}
 }

@@ -45,8 +45,9 @@
 //   - 0.0.0.0 to 255.255.255.255 (DHCP), or an IPv6 :: or link-local
 //     source to a multicast or link-local destination (neighbour discovery
 //     and the like): Exempt, passed unchecked. The same sources sent to
-//     any other destination are checked: an unspecified one has no route
-//     back (NoRoute), a link-local one goes to the route lookup;
+//     any other destination are checked, and fail: an unspecified one has
+//     no route back, and the kernel's route lookup refuses a link-local one
+//     (it never forwards link-local traffic), so both get NoRoute;
 //   - otherwise bpf_fib_lookup from the ingress device with source and
 //     destination swapped: Pass when a route back exists (Strict: and leaves
 //     by the ingress device), WrongInterface when it leaves elsewhere,

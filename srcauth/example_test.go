@@ -1,43 +1,64 @@
 package srcauth_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"net/netip"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/trustedip/trustedip/srcauth"
 )
 
 // Attach in Monitor mode first, read what would be dropped, then enforce.
-// Block an abusive direct client by its socket peer address.
+// Block an abusive direct client by its socket peer address. The filter
+// is detached on every way out, a signal included: a clsact filter
+// outlives the process that attached it.
 func ExampleAttach() {
-	f, err := srcauth.Attach("eth0", srcauth.WithMode(srcauth.Monitor), srcauth.WithReversePath(srcauth.Strict))
+	if err := monitor("eth0"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func monitor(iface string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	f, err := srcauth.Attach(iface, srcauth.WithMode(srcauth.Monitor), srcauth.WithReversePath(srcauth.Strict))
 	switch {
 	case errors.Is(err, srcauth.ErrForwardingDisabled):
-		log.Fatal("set net.ipv4.conf.eth0.forwarding=1 (and the IPv6 switch) first: ", err)
+		return fmt.Errorf("set net.ipv4.conf.%s.forwarding=1 (and the IPv6 switch) first: %w", iface, err)
 	case errors.Is(err, srcauth.ErrPermission):
-		log.Fatal("run with CAP_BPF and CAP_NET_ADMIN: ", err)
+		return fmt.Errorf("run with CAP_BPF and CAP_NET_ADMIN: %w", err)
 	case err != nil:
-		log.Fatal(err)
+		return err
 	}
 	defer f.Close()
 
 	if err := f.Deny(netip.MustParseAddr("203.0.113.66")); err != nil {
-		log.Print(err)
+		return err
 	}
 
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
 	var prev srcauth.Counters
-	for range time.Tick(10 * time.Second) {
+	for {
+		select {
+		case <-ctx.Done():
+			return f.Close()
+		case <-t.C:
+		}
 		if err := f.Health(); err != nil {
-			log.Print(err) // checks are not running: never report this as healthy
+			return err // checks are not running: never report this as healthy
 		}
 		c, err := f.Counters()
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		d := c.Sub(prev)
 		prev = c

@@ -162,11 +162,14 @@ func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
 }
 
 // release frees everything; detaching first so that no packet meets a
-// program whose maps are gone.
+// program whose maps are gone. When the detach fails, the program may
+// still be attached and deciding packets: release then frees nothing, so
+// that the Filter stays whole and Close can try again.
 func (f *Filter) release() error {
-	var first error
 	if f.hooked != nil {
-		first = f.hooked.detach()
+		if err := f.hooked.detach(); err != nil {
+			return err
+		}
 		f.hooked = nil
 	}
 	if f.prog != nil {
@@ -178,7 +181,7 @@ func (f *Filter) release() error {
 	if f.fwd != nil {
 		f.fwd.close()
 	}
-	return first
+	return nil
 }
 
 // Close detaches the classifier and frees its maps. Traffic flows unfiltered
@@ -190,14 +193,22 @@ func (f *Filter) release() error {
 // qdisc, whose deletion would take every other program's filters with it.
 // Call it before the process exits, signals included: a clsact filter is
 // not removed by the process ending (see Attach).
+//
+// If the detach fails (the kernel refused or did not answer), the program
+// may still be attached, and in Enforce mode still dropping: Close returns
+// the error, the Filter stays open and whole, and Close may be called
+// again.
 func (f *Filter) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return nil
 	}
+	if err := f.release(); err != nil {
+		return classify("detach", f.name, err)
+	}
 	f.closed = true
-	return classify("detach", f.name, f.release())
+	return nil
 }
 
 // Interface is the interface's name at Attach.
@@ -346,9 +357,11 @@ func (f *Filter) Health() error {
 	if err != nil {
 		return err
 	}
+	// The packets met since the last report of them: lastFwdOff moves
+	// only when an ErrForwardingDisabled is returned, so another failure
+	// reported first does not hide them.
 	n := c.Verdicts[ForwardingDisabled].Packets
 	unchecked := n - f.lastFwdOff
-	f.lastFwdOff = n
 	if err := f.use("health", func() error {
 		if err := f.fwd.check(); err != nil {
 			return err
@@ -359,9 +372,13 @@ func (f *Filter) Health() error {
 		}
 		return err
 	}); err != nil {
+		if errors.Is(err, ErrForwardingDisabled) {
+			f.lastFwdOff = n // forwarding is off now: that says it
+		}
 		return err
 	}
 	if unchecked > 0 {
+		f.lastFwdOff = n
 		return &Error{Op: "health", Iface: f.name, Kind: ErrForwardingDisabled,
 			Err: errString(strconv.FormatUint(unchecked, 10) + " packets were not checked since the last health check because forwarding was off")}
 	}

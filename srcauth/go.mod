@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/cilium/ebpf v0.22.0
+	github.com/trustedip/trustedip v0.0.0-00010101000000-000000000000
 	golang.org/x/sys v0.49.0
 )
 

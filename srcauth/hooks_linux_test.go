@@ -57,8 +57,8 @@ func TestAttachAheadOfOtherPrograms(t *testing.T) {
 				t.Cleanup(func() { l.Close() })
 			case HookClsact:
 				// Priority 2: ahead of anything but priority 1.
-				run(t, "tc", "-n", tp.server.name, "qdisc", "add", "dev", "s0", "clsact")
-				run(t, "tc", "-n", tp.server.name, "filter", "add", "dev", "s0", "ingress",
+				run(t, "tc", "-n", tp.server.name(), "qdisc", "add", "dev", "s0", "clsact")
+				run(t, "tc", "-n", tp.server.name(), "filter", "add", "dev", "s0", "ingress",
 					"prio", "2", "protocol", "all", "bpf", "bytecode", passAllBytecode)
 			}
 
@@ -99,12 +99,12 @@ func TestAttachAheadOfOtherPrograms(t *testing.T) {
 // egress, all survive.
 func TestCloseLeavesOtherFilters(t *testing.T) {
 	tp := newTopology(t)
-	if out := run(t, "tc", "-n", tp.server.name, "qdisc", "show", "dev", "s0"); strings.Contains(out, "clsact") {
+	if out := run(t, "tc", "-n", tp.server.name(), "qdisc", "show", "dev", "s0"); strings.Contains(out, "clsact") {
 		t.Fatalf("s0 already has a clsact qdisc; the test needs Attach to create it:\n%s", out)
 	}
 	f := attachIn(t, tp.server, "s0", WithHook(HookClsact))
 	id := programID(t, f)
-	tc := func(args ...string) { run(t, "tc", append([]string{"-n", tp.server.name}, args...)...) }
+	tc := func(args ...string) { run(t, "tc", append([]string{"-n", tp.server.name()}, args...)...) }
 	tc("filter", "add", "dev", "s0", "ingress", "prio", "1", "handle", "7", "protocol", "all",
 		"bpf", "bytecode", "1,6 0 0 0,") // matches nothing
 	tc("filter", "add", "dev", "s0", "ingress", "prio", "100", "protocol", "ip", "u32", "match", "ip", "src", "198.18.0.1/32")
@@ -126,7 +126,7 @@ func TestCloseLeavesOtherFilters(t *testing.T) {
 	if !strings.Contains(egress, "u32") {
 		t.Errorf("Close removed another tool's egress filter:\n%s", egress)
 	}
-	if out := run(t, "tc", "-n", tp.server.name, "qdisc", "show", "dev", "s0"); !strings.Contains(out, "clsact") {
+	if out := run(t, "tc", "-n", tp.server.name(), "qdisc", "show", "dev", "s0"); !strings.Contains(out, "clsact") {
 		t.Errorf("Close removed the clsact qdisc:\n%s", out)
 	}
 }
@@ -169,7 +169,7 @@ func TestHealthDetached(t *testing.T) {
 		tp := newTopology(t)
 		f := attachIn(t, tp.server, "s0", WithHook(HookClsact))
 		defer f.Close()
-		run(t, "tc", "-n", tp.server.name, "qdisc", "del", "dev", "s0", "clsact")
+		run(t, "tc", "-n", tp.server.name(), "qdisc", "del", "dev", "s0", "clsact")
 		wantDetached(t, "tc qdisc del", f)
 	})
 
@@ -178,7 +178,7 @@ func TestHealthDetached(t *testing.T) {
 		tp := newTopology(t)
 		f := attachIn(t, tp.server, "s0", WithHook(HookClsact))
 		defer f.Close()
-		run(t, "tc", "-n", tp.server.name, "filter", "del", "dev", "s0", "ingress", "pref", "1", "handle", "0x5ac", "bpf")
+		run(t, "tc", "-n", tp.server.name(), "filter", "del", "dev", "s0", "ingress", "pref", "1", "handle", "0x5ac", "bpf")
 		wantDetached(t, "tc filter del", f)
 	})
 

@@ -36,7 +36,16 @@ func openRTNL() (*rtnl, error) {
 	return &rtnl{fd: fd, seq: uint32(time.Now().UnixNano()), buf: make([]byte, 1<<16)}, nil
 }
 
-func (r *rtnl) close() error { return unix.Close(r.fd) }
+// close closes the socket once; later calls do nothing, so that a
+// detach that failed can be tried again without closing a reused fd.
+func (r *rtnl) close() error {
+	if r.fd < 0 {
+		return nil
+	}
+	fd := r.fd
+	r.fd = -1
+	return unix.Close(fd)
+}
 
 // request sends one message built by fill and waits for its acknowledgement.
 func (r *rtnl) request(typ, flags uint16, fill func(*nlMsg)) error {
@@ -208,10 +217,12 @@ func (h *clsactHook) check() (detached string, err error) {
 // on a condition: an Attach that replaces our filter between the two loses
 // its filter. Only two Filters with HookClsact on one interface race like
 // that, and they replace each other anyway.
+//
+// When the check or the delete fails, the filter may still be in place and
+// dropping packets: detach returns the error and keeps its netlink socket,
+// so that Close can be called again.
 func (h *clsactHook) detach() error {
-	var first error
 	if !h.removed {
-		h.removed = true
 		id, found, err := h.current()
 		if err == nil && found && id == h.progID {
 			err = h.nl.request(rtmDelTFilter, 0, func(m *nlMsg) {
@@ -220,11 +231,9 @@ func (h *clsactHook) detach() error {
 			})
 		}
 		if err != nil && !errors.Is(err, unix.ENODEV) && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) {
-			first = err
+			return err
 		}
+		h.removed = true
 	}
-	if err := h.nl.close(); err != nil && first == nil {
-		first = err
-	}
-	return first
+	return h.nl.close()
 }

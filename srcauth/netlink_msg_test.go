@@ -108,9 +108,28 @@ func FuzzParseAck(f *testing.F) {
 		if errors.As(err, &nle) && (!done || nle.Errno == 0) {
 			t.Fatalf("netlink error %v with done=%v", err, done)
 		}
+		if done && !holdsSeq(b, seq) {
+			t.Fatalf("done=%v (err %v) for seq %d, which no message in %x carries", done, err, seq, b)
+		}
 		_ = extackMsg(b, nlmFAckTLVs)
 		_ = extackMsg(b, nlmFAckTLVs|nlmFCapped)
 	})
+}
+
+// holdsSeq reports whether any message header in the datagram, read as
+// naively as possible, carries seq: a done answer needs one.
+func holdsSeq(b []byte, seq uint32) bool {
+	for len(b) >= nlmsgHdrLen {
+		l := int(binary.NativeEndian.Uint32(b))
+		if binary.NativeEndian.Uint32(b[8:]) == seq {
+			return true
+		}
+		if l < nlmsgHdrLen || l > len(b) {
+			return false
+		}
+		b = b[min(align4(l), len(b)):]
+	}
+	return false
 }
 
 // filterReply builds the kernel's RTM_NEWTFILTER answer describing a filter

@@ -1,78 +1,57 @@
 package srcauth
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/trustedip/trustedip/internal/netnstest"
 )
 
-// Network-namespace plumbing for the tests. Everything here is created by
-// the test and removed by t.Cleanup, also when the test fails.
-
-const skipRoot = "needs root, network namespaces and iproute2's ip and tc: run as root (CI's .ci/run does), e.g. sudo go test ./..."
+// Network-namespace plumbing for the tests, on the project's shared
+// helpers (internal/netnstest). Everything here is created by the test and
+// removed by t.Cleanup, also when the test fails.
 
 // requireEnv, set to 1, turns the skips below into failures. CI sets it
 // where it runs the tests as root, so that a broken environment (no ip, no
 // tc, not root after all) cannot pass as a green run that tested nothing.
-const requireEnv = "TRUSTEDIP_REQUIRE_NETNS"
+const requireEnv = netnstest.RequireEnv
 
 // cannotRun skips the test, saying why, or fails it when requireEnv is 1.
 func cannotRun(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv(requireEnv) == "1" {
-		t.Fatalf("%s; failing instead of skipping because %s=1", why, requireEnv)
-	}
-	t.Skip(why)
+	netnstest.CannotRun(t, "%s", why)
 }
 
 // requireRoot skips (or fails, see cannotRun) unless the test runs as root.
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		cannotRun(t, skipRoot+": not root")
-	}
+	netnstest.NeedRoot(t, "to load eBPF programs and attach them")
 }
 
 // requireNetns skips (or fails, see cannotRun) unless the test can create
-// network namespaces and configure them.
+// network namespaces and configure them with ip and tc.
 func requireNetns(t testing.TB) {
 	t.Helper()
-	requireRoot(t)
-	for _, tool := range []string{"ip", "tc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			cannotRun(t, skipRoot+": "+tool+" not found")
-		}
-	}
+	netnstest.NeedNamespaces(t, "tc")
 }
 
-var nsSeq atomic.Uint32
-
-// netNS is a named network namespace (ip netns).
+// netNS is a network namespace, with the test that uses it.
 type netNS struct {
-	t    testing.TB
-	name string
+	t  testing.TB
+	ns *netnstest.NS
 }
 
 func newNetNS(t testing.TB, role string) *netNS {
 	t.Helper()
-	n := &netNS{t: t, name: fmt.Sprintf("srcauth-%d-%d-%s", os.Getpid(), nsSeq.Add(1), role)}
-	run(t, "ip", "netns", "add", n.name)
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", n.name).CombinedOutput(); err != nil {
-			t.Errorf("ip netns del %s: %v: %s", n.name, err, out)
-		}
-	})
-	n.ip("link", "set", "lo", "up")
-	return n
+	return &netNS{t: t, ns: netnstest.New(t, role)}
 }
+
+// name is the namespace's name, for ip -n and tc -n.
+func (n *netNS) name() string { return n.ns.Name }
 
 func run(t testing.TB, name string, args ...string) string {
 	t.Helper()
@@ -86,37 +65,19 @@ func run(t testing.TB, name string, args ...string) string {
 // ip runs `ip -n NS args...`.
 func (n *netNS) ip(args ...string) string {
 	n.t.Helper()
-	return run(n.t, "ip", append([]string{"-n", n.name}, args...)...)
+	return run(n.t, "ip", append([]string{"-n", n.name()}, args...)...)
 }
 
-// do runs fn on an OS thread that has joined the namespace. The thread is
-// never given back to the scheduler: the goroutine ends locked, so Go
-// retires the thread instead of reusing it in the wrong namespace.
-func (n *netNS) do(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		fd, err := unix.Open("/run/netns/"+n.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", n.name, err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
+// do runs fn on an OS thread that has joined the namespace (see
+// netnstest.NS.Try).
+func (n *netNS) do(fn func() error) error { return n.ns.Try(fn) }
 
 // sysctl writes a /proc/sys/net value inside the namespace.
 func (n *netNS) sysctl(path, value string) {
 	n.t.Helper()
 	err := n.do(func() error { return os.WriteFile("/proc/sys/net/"+path, []byte(value), 0) })
 	if err != nil {
-		n.t.Fatalf("sysctl %s=%s in %s: %v", path, value, n.name, err)
+		n.t.Fatalf("sysctl %s=%s in %s: %v", path, value, n.name(), err)
 	}
 }
 
@@ -163,10 +124,10 @@ func newTopology(t testing.TB) *topology {
 	tp := &topology{client: newNetNS(t, "c"), server: newNetNS(t, "s"), other: newNetNS(t, "o")}
 	c, s, o := tp.client, tp.server, tp.other
 
-	run(t, "ip", "link", "add", "c0", "netns", c.name, "address", macC0, "type", "veth",
-		"peer", "name", "s0", "netns", s.name, "address", macS0)
-	run(t, "ip", "link", "add", "s1", "netns", s.name, "address", macS1, "type", "veth",
-		"peer", "name", "o0", "netns", o.name, "address", macO0)
+	run(t, "ip", "link", "add", "c0", "netns", c.name(), "address", macC0, "type", "veth",
+		"peer", "name", "s0", "netns", s.name(), "address", macS0)
+	run(t, "ip", "link", "add", "s1", "netns", s.name(), "address", macS1, "type", "veth",
+		"peer", "name", "o0", "netns", o.name(), "address", macO0)
 
 	c.ip("addr", "add", "192.0.2.1/24", "dev", "c0")
 	c.ip("addr", "add", "2001:db8:1::1/64", "dev", "c0", "nodad")

@@ -273,9 +273,7 @@ func buildProgram(p progParams) asm.Instructions {
 		asm.FnMapLookupElem.Call(),
 		asm.JNE.Imm(asm.R0, 0, "source-found"),
 	)
-	for off := int16(0); off < sourceValueSize; off += 8 {
-		b.emit(storeZero64(stZero + off))
-	}
+	b.emit(zeroStack(stZero, sourceValueSize)...)
 	b.emit(
 		asm.LoadMapPtr(asm.R1, p.sources),
 		asm.Mov.Reg(asm.R2, asm.RFP),
@@ -362,9 +360,7 @@ func (b *progBuilder) loadHeader(n, version int32) {
 // zeroFib clears struct bpf_fib_lookup and sets the family and the ingress
 // device.
 func (b *progBuilder) zeroFib(family int64) {
-	for off := int16(0); off < fibSize; off += 8 {
-		b.emit(storeZero64(stFib + off))
-	}
+	b.emit(zeroStack(stFib, fibSize)...)
 	b.emit(
 		asm.StoreImm(asm.RFP, stFib+fibFamily, family, asm.Byte),
 		asm.LoadMem(asm.R2, asm.R6, skbIfindex, asm.Word),

@@ -176,6 +176,10 @@ func attachIn(t *testing.T, ns *netNS, iface string, opts ...Option) *Filter {
 	t.Helper()
 	var f *Filter
 	if err := ns.do(func() (err error) { f, err = Attach(iface, opts...); return err }); err != nil {
+		if errors.Is(err, ErrKernel) {
+			// A test that asks for TCX on a kernel before 6.6, say.
+			cannotRun(t, fmt.Sprintf("Attach(%s): this kernel lacks what the test needs: %v", iface, err))
+		}
 		t.Fatalf("Attach(%s): %v", iface, err)
 	}
 	return f
@@ -441,7 +445,7 @@ func tcxPrograms(t testing.TB, ns *netNS, ifindex int) []ebpf.ProgramID {
 // clsact qdisc.
 func tcFilters(t testing.TB, ns *netNS, dev, dir string) string {
 	t.Helper()
-	return run(t, "tc", "-n", ns.name, "filter", "show", "dev", dev, dir)
+	return run(t, "tc", "-n", ns.name(), "filter", "show", "dev", dev, dir)
 }
 
 // runsProgram reports whether tc's filter listing shows a cls_bpf filter

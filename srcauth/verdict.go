@@ -29,7 +29,9 @@ const (
 	// behind a router that forwards what it should not) could have forged,
 	// so such packets are checked like any other. With a reverse-path check
 	// on, an unspecified source then gets NoRoute, since nothing can be
-	// routed back to it. The deny set applies to exempt sources too.
+	// routed back to it, and so does a link-local one, since the kernel's
+	// route lookup refuses link-local addresses. The deny set applies to
+	// exempt sources too.
 	Exempt
 	// NonIP: neither IPv4 nor IPv6 (ARP, LLDP, ...). Passed and counted;
 	// there is no IP source to authenticate.

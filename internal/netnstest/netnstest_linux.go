@@ -81,7 +81,7 @@ type NS struct {
 
 // New makes a namespace for t, with its loopback interface up, and
 // deletes it when t ends. role tells a test's namespaces apart.
-func New(t *testing.T, role string) *NS {
+func New(t testing.TB, role string) *NS {
 	t.Helper()
 	test := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	ns := &NS{Name: fmt.Sprintf("tip-%d-%s-%s", os.Getpid(), test, role)}

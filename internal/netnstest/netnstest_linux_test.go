@@ -55,12 +55,19 @@ func TestNamespace(t *testing.T) {
 		if srv.IfIndex(t, "v0") == 0 {
 			t.Fatal("no v0 in the server namespace")
 		}
+		// A UDP dial only picks a route: in the client namespace the
+		// route to 192.0.2.1 leaves from 192.0.2.2, which the host has
+		// nowhere.
 		cli.Do(t, func() error {
 			c, err := net.Dial("udp", "192.0.2.1:9")
-			if err == nil {
-				c.Close()
+			if err != nil {
+				return err
 			}
-			return err
+			defer c.Close()
+			if got := c.LocalAddr().(*net.UDPAddr).IP.String(); got != "192.0.2.2" {
+				return fmt.Errorf("socket made in the client namespace sends from %s, want 192.0.2.2", got)
+			}
+			return nil
 		})
 	})
 	if err := exec.Command("ip", "netns", "exec", name, "true").Run(); err == nil {
