@@ -65,20 +65,21 @@ func (c *configFlags) config(fs *flag.FlagSet, base core.Config) (core.Config, e
 }
 
 // resolver builds and validates the Resolver, and writes what in its
-// configuration is likely a mistake to stderr.
-func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config, stderr io.Writer) (*core.Resolver, error) {
+// configuration is likely a mistake to stderr. It returns the
+// configuration too, read once, for serve to rebuild the trust lists from.
+func (c *configFlags) resolver(fs *flag.FlagSet, base core.Config, stderr io.Writer) (*core.Resolver, core.Config, error) {
 	cfg, err := c.config(fs, base)
 	if err != nil {
-		return nil, err
+		return nil, core.Config{}, err
 	}
 	r, err := core.New(cfg)
 	if err != nil {
-		return nil, usagef("config: %v", err)
+		return nil, core.Config{}, usagef("config: %v", err)
 	}
 	for _, w := range r.Warnings() {
 		fmt.Fprintf(stderr, "clientip: warning: %v\n", w)
 	}
-	return r, nil
+	return r, cfg, nil
 }
 
 // defaultConfig is the configuration both commands start from without

@@ -63,7 +63,7 @@ func urlList(url string, f core.ListFormat, client *http.Client) *liveList {
 		}
 		// ReadTrustSet bounds what it reads; read one byte more than
 		// that so that it can say the body was too long.
-		return io.ReadAll(io.LimitReader(resp.Body, 32<<20+1))
+		return io.ReadAll(io.LimitReader(resp.Body, core.MaxListBytes+1))
 	}}
 }
 

@@ -59,6 +59,17 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *jsonl {
+		// Each case carries its own config, peer and headers: a flag
+		// that would seem to apply to them is a mistake to point out.
+		var other []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "jsonl" {
+				other = append(other, "--"+f.Name)
+			}
+		})
+		if len(other) > 0 {
+			return usagef("--jsonl takes each case's config, peer and headers from stdin; %s does not apply", strings.Join(other, ", "))
+		}
 		return runBatch(stdin, stdout)
 	}
 	seen := false
@@ -66,7 +77,7 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if !seen {
 		return usagef("--peer is required (use --peer @ for a Unix socket)")
 	}
-	r, err := cf.resolver(fs, defaultConfig(), stderr)
+	r, _, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
 	}

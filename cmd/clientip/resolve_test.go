@@ -65,6 +65,8 @@ func TestResolveUsageErrors(t *testing.T) {
 		{"resolve", "--header", "X-Forwarded-For"},
 		{"resolve", "--peer", "1.2.3.4:1", "-H", "no colon"},
 		{"resolve", "--config", "/nonexistent/file.json", "--peer", "1.2.3.4:1"},
+		{"resolve", "--jsonl", "--peer", "1.2.3.4:1"},
+		{"resolve", "--jsonl", "--trusted", "10.0.0.0/8"},
 		{"frobnicate"},
 		{},
 	} {

@@ -24,8 +24,10 @@ import (
 const serveUsage = `Usage:
   clientip serve [config flags] [--nethttp ADDR] [--gin ADDR] [--echo ADDR] [--fasthttp ADDR] [--grpc ADDR]
                  [--http3 ADDR] [--tls-cert FILE --tls-key FILE]
-                 [--srcauth IFACE [--srcauth-enforce] [--srcauth-loose] [--srcauth-deny ADDRS]]
-                 [--proxy-protocol-from CIDRS] [--reject-broken] [--admin ADDR]
+                 [--srcauth IFACE [--srcauth-enforce] [--srcauth-loose] [--srcauth-deny ADDRS]
+                  [--srcauth-interval DURATION]]
+                 [--proxy-protocol-from CIDRS [--header-timeout DURATION]] [--reject-broken]
+                 [--max-header-bytes N] [--admin ADDR]
                  [--trusted-file PATH] [--trusted-url URL] [--trusted-format FORMAT] [--refresh DURATION]
 
 A whoami server on every adapter, for checking a real proxy setup. Any path
@@ -36,8 +38,9 @@ trustedip.v1.WhoAmI/Get (unary) and /Watch (server-streaming, one message),
 google.protobuf.Empty in, google.protobuf.StringValue out, holding the same
 JSON; server reflection is on, so grpcurl can list and call it.
 
-With no listener flags, all five listen on 127.0.0.1:8081 to 8085 in the
-order above, and the admin server on 127.0.0.1:8086. ADDR is host:port, or
+With none of --nethttp, --gin, --echo, --fasthttp and --grpc, all five
+listen on 127.0.0.1:8081 to 8085 in the order above (--http3 adds to them),
+and the admin server on 127.0.0.1:8086. ADDR is host:port, or
 unix:PATH for a Unix socket. Without --config or config flags the
 configuration is
   ` + `{"trusted_proxies":["127.0.0.1","::1"],"header":"X-Forwarded-For"}` + `
@@ -78,7 +81,8 @@ type serveOptions struct {
 	maxHeaderBytes int
 	hook           func(core.Result) // sees every Result, for the counters
 	tls            *tls.Config       // when set, the TCP servers serve TLS
-	log            *slog.Logger      // for what a server reports itself
+	name           string            // the server's, for its log lines
+	connLog        *connLog          // for what a server reports itself
 }
 
 // tlsConfig returns a copy of the TLS configuration for one server, or
@@ -169,11 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	base, err := cf.config(fs, defaultConfig())
-	if err != nil {
-		return err
-	}
-	res, err := cf.resolver(fs, defaultConfig(), stderr)
+	res, base, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	m := newMetrics()
-	rejects := &rejectLog{log: log, limit: 10}
+	connLog := &connLog{log: log, limit: 10}
 	var watch *srcauthWatch
 	if *srcIface != "" {
 		f, err := srcFlags.attach(*srcIface)
@@ -257,11 +257,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if lbs != nil {
 			pl := netconn.NewListener(ln, netconn.WithProxyFrom(lbs), netconn.WithHeaderTimeout(*timeout),
-				netconn.WithRejectHook(rejects.hook(name)))
+				netconn.WithRejectHook(connLog.rejectHook(name)))
 			m.watch(name, pl)
 			ln = pl
 		}
-		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), tls: tlsConf, log: log}
+		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), tls: tlsConf,
+			name: name, connLog: connLog}
 		srv, err := newServer(name, res, opts)
 		if err != nil {
 			ln.Close()
@@ -287,7 +288,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			log.Info("http3: a self-signed certificate, made at start", "sha256", fingerprint)
 		}
-		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook("http3"), log: log}
+		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook("http3"),
+			name: "http3", connLog: connLog}
 		srv := newHTTP3Server(res, pc, conf.Clone(), opts)
 		all = append(all, running{"http3", pc.LocalAddr().String(), srv, srv.serve, pc.Close})
 	}
@@ -351,10 +353,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveErr
 }
 
-// listen opens host:port, or unix:PATH.
+// listen opens host:port, or unix:PATH. A socket file left at PATH by an
+// earlier run is removed first; any other file there is an error, never
+// deleted: a mistyped path must not cost the user a file.
 func listen(addr string) (net.Listener, error) {
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		os.Remove(path) // a socket left by an earlier run
+		if fi, err := os.Lstat(path); err == nil {
+			if fi.Mode().Type() != os.ModeSocket {
+				return nil, fmt.Errorf("listen unix %s: the file exists and is not a socket", path)
+			}
+			if err := os.Remove(path); err != nil {
+				return nil, fmt.Errorf("listen unix %s: removing the socket an earlier run left: %w", path, err)
+			}
+		}
 		return net.Listen("unix", path)
 	}
 	return net.Listen("tcp", addr)

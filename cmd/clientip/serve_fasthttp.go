@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
-	"fmt"
-	"log/slog"
 	"net"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/core/netconn"
 	"github.com/trustedip/trustedip/fasthttpmw"
 )
 
@@ -37,25 +33,9 @@ func newFastHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
 		Handler:        fasthttpmw.New(res, h, mwOpts...),
 		Name:           "clientip",
 		ReadBufferSize: opts.maxHeaderBytes, // a longer header block is answered 431
-		Logger:         fastHTTPLog{opts.log},
+		IdleTimeout:    idleTimeout,
+		Logger:         opts.connLog.fastHTTPLog(opts.name),
 	}, tls: opts.tlsConfig()}, nil
-}
-
-// fastHTTPLog passes what fasthttp reports about a connection to serve's
-// log, except a PROXY rejection: the listener's hook has logged it, with
-// a rate limit, and fasthttp would log every one.
-type fastHTTPLog struct{ log *slog.Logger }
-
-func (l fastHTTPLog) Printf(format string, args ...any) {
-	for _, a := range args {
-		var rejected *netconn.RejectedError
-		if err, ok := a.(error); ok && errors.As(err, &rejected) {
-			return
-		}
-	}
-	if l.log != nil {
-		l.log.Warn("fasthttp: " + fmt.Sprintf(format, args...))
-	}
 }
 
 func (s *fastHTTPServer) serve(ln net.Listener) error {

@@ -27,10 +27,16 @@ func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
 		Handler:           h,
 		ConnContext:       netconn.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    opts.maxHeaderBytes,
 		TLSConfig:         opts.tlsConfig(),
+		ErrorLog:          opts.connLog.serverLog(opts.name),
 	}}
 }
+
+// idleTimeout closes a keep-alive connection that has sent no request for
+// that long, so that idle clients cannot hold connections forever.
+const idleTimeout = 2 * time.Minute
 
 // defaultMaxHeaderBytes bounds a request's header block. A chain of
 // proxies needs a few KiB at most; a bound in tens of KiB keeps a crowd of

@@ -385,3 +385,33 @@ func TestServePrintsWarnings(t *testing.T) {
 		t.Fatalf("stderr %q lacks %q", errOut.String(), want)
 	}
 }
+
+// TestListenUnixLeavesOtherFiles: unix:PATH replaces a socket an earlier
+// run left, and refuses, without deleting it, any other file at PATH.
+func TestListenUnixLeavesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "data")
+	if err := os.WriteFile(file, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err := listen("unix:" + file); err == nil {
+		ln.Close()
+		t.Fatal("listened over a regular file")
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "keep me" {
+		t.Fatalf("the file was touched: %q, %v", b, err)
+	}
+
+	sock := filepath.Join(dir, "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // as a crashed run leaves it
+	ln.Close()
+	again, err := listen("unix:" + sock)
+	if err != nil {
+		t.Fatalf("a stale socket was not replaced: %v", err)
+	}
+	again.Close()
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,11 +51,13 @@ func runSrcauth(args []string, stdout, stderr io.Writer) error {
 // srcauthFlags are the filter's settings, shared by the srcauth command
 // and serve --srcauth.
 type srcauthFlags struct {
+	prefix         string // of the flags' names: "" or "srcauth-"
 	enforce, loose bool
 	deny           listFlag
 }
 
 func (sf *srcauthFlags) register(fs *flag.FlagSet, prefix string) {
+	sf.prefix = prefix
 	fs.BoolVar(&sf.enforce, prefix+"enforce", false, "drop what fails the checks (default: monitor, count only)")
 	fs.BoolVar(&sf.loose, prefix+"loose", false, "loose reverse path: any route back to the source will do, not only one by the same interface")
 	fs.Var(&sf.deny, prefix+"deny", "addresses to put in the deny set at start, comma-separated (repeatable)")
@@ -67,7 +70,7 @@ func (sf *srcauthFlags) attach(iface string) (*srcauth.Filter, error) {
 	for _, s := range sf.deny {
 		a, err := netip.ParseAddr(strings.TrimSpace(s))
 		if err != nil {
-			return nil, usagef("--deny %q: %v", s, err)
+			return nil, usagef("--%sdeny %q: %v", sf.prefix, s, err)
 		}
 		denied = append(denied, a)
 	}
@@ -108,7 +111,10 @@ func srcauthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		count    = fs.Int("count", 0, "stop after this many reports (0: run until a signal)")
 	)
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	switch {
 	case fs.NArg() > 0:

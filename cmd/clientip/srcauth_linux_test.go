@@ -279,6 +279,7 @@ func TestSrcauthCommandErrors(t *testing.T) {
 		{[]string{"--iface", "x", "--interval", "0s"}, 2, "--interval"},
 		{[]string{"--iface", "x", "--deny", "not-an-address"}, 2, "--deny"},
 		{[]string{"--iface", "nosuchiface0"}, 1, "nosuchiface0"},
+		{[]string{"--no-such-flag"}, 2, "no-such-flag"},
 	} {
 		code, _, errOut := runCLI(t, "", append([]string{"srcauth"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
@@ -288,6 +289,11 @@ func TestSrcauthCommandErrors(t *testing.T) {
 	code, _, errOut := runCLI(t, "", "serve", "--srcauth-enforce")
 	if code != 2 || !strings.Contains(errOut, "need --srcauth IFACE") {
 		t.Errorf("serve --srcauth-enforce alone: exit %d, %q", code, errOut)
+	}
+	// The message names the flag as the user wrote it.
+	_, _, errOut = runCLI(t, "", "serve", "--srcauth", "nosuchiface0", "--srcauth-deny", "not-an-address")
+	if !strings.Contains(errOut, "--srcauth-deny \"not-an-address\"") {
+		t.Errorf("serve --srcauth-deny with a bad address: %q", errOut)
 	}
 }
 
