@@ -191,18 +191,7 @@ func haveIPv6Loopback() bool {
 // net/http, gin and echo servers, HTTPS on fasthttp, TLS on gRPC, and
 // HTTP/3 with the same certificate, and the answers are unchanged.
 func TestServeTLS(t *testing.T) {
-	dir := t.TempDir()
-	conf, fingerprint, err := selfSignedTLS("127.0.0.1", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writePEM(t, certFile, "CERTIFICATE", conf.Certificates[0].Certificate[0])
-	key, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, keyFile, "PRIVATE KEY", key)
+	certFile, keyFile, fingerprint := writeCertFiles(t)
 
 	var log syncBuffer
 	s := startServeLog(t, "", &log, "--tls-cert", certFile, "--tls-key", keyFile, "--http3", "127.0.0.1:0")
@@ -264,6 +253,26 @@ func TestServeTLS(t *testing.T) {
 	}
 }
 
+// writeCertFiles makes a self-signed certificate for 127.0.0.1 and writes
+// it and its key as PEM files for --tls-cert and --tls-key. It returns the
+// files' paths and the fingerprint pinned clients expect.
+func writeCertFiles(t *testing.T) (certFile, keyFile, fingerprint string) {
+	t.Helper()
+	conf, fingerprint, err := selfSignedTLS("127.0.0.1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writePEM(t, certFile, "CERTIFICATE", conf.Certificates[0].Certificate[0])
+	key, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, keyFile, "PRIVATE KEY", key)
+	return certFile, keyFile, fingerprint
+}
+
 func writePEM(t *testing.T, path, kind string, der []byte) {
 	t.Helper()
 	var b bytes.Buffer
@@ -305,18 +314,7 @@ func TestUsageNamesDefaultConfig(t *testing.T) {
 // TestServeTLSBehindProxyProtocol: a load balancer sends its PROXY header
 // before the TLS handshake, and the servers read it there.
 func TestServeTLSBehindProxyProtocol(t *testing.T) {
-	dir := t.TempDir()
-	conf, fingerprint, err := selfSignedTLS("127.0.0.1", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writePEM(t, certFile, "CERTIFICATE", conf.Certificates[0].Certificate[0])
-	key, err := x509.MarshalPKCS8PrivateKey(conf.Certificates[0].PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, keyFile, "PRIVATE KEY", key)
+	certFile, keyFile, fingerprint := writeCertFiles(t)
 	s := startServe(t, "", "--tls-cert", certFile, "--tls-key", keyFile, "--proxy-protocol-from", "127.0.0.1")
 	for _, name := range []string{"nethttp", "gin", "echo", "fasthttp"} {
 		c := dial(t, s[name], trustedSrc)
