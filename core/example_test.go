@@ -179,13 +179,19 @@ func ExampleUnixPeer() {
 
 // Behind a PROXY header that named no client, the load balancer's address
 // is the answer, and the headers after it are not believed, though the
-// load balancer is a trusted proxy.
-func ExamplePeer_WithoutHeaders() {
+// load balancer is a trusted proxy. A peer taken from text nothing vouches
+// for is no answer at all.
+func ExamplePeer_WithProvenance() {
 	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
-	lb := core.ParsePeer("10.0.0.9:443").WithoutHeaders()
+	lb := core.ParsePeer("10.0.0.9:443").WithProvenance(core.ProvenanceNoClient)
 	r := res.ResolveValues(lb, []string{"6.6.6.6"})
-	fmt.Println(r.Addr, r.Reason, r.Peer.HeadersIgnored())
-	// Output: 10.0.0.9 peer-untrusted true
+	fmt.Println(r.Addr, r.Reason, r.Peer.Provenance())
+	text := core.ParsePeer("6.6.6.6:0").WithProvenance(core.ProvenanceUnattested)
+	r = res.ResolveValues(text, []string{"10.0.0.1"})
+	fmt.Println(r.IsValid(), r.Reason, r.Peer)
+	// Output:
+	// 10.0.0.9 peer-untrusted proxy-no-client
+	// false no-peer 6.6.6.6:0
 }
 
 // AppendTo writes the client's text into a buffer of the caller's, for a

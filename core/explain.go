@@ -73,7 +73,7 @@ func (r *Resolver) Explain(p Peer, h http.Header) Explanation {
 // ExplainValues is Explain for the lines of the configured header, as
 // ResolveValues takes them.
 func (r *Resolver) ExplainValues(p Peer, lines []string) Explanation {
-	tr := &tracer{r: r, s: r.state.Load()}
+	tr := &tracer{r: r, s: r.load()}
 	h, n, reason := resolve(r, tr.s, p, lines, tr)
 	return Explanation{Result: r.result(p, h, n, reason, len(lines) > 0), Steps: tr.steps}
 }
@@ -94,7 +94,7 @@ type note uint8
 const (
 	notePeerTrusted note = iota
 	notePeerUntrusted
-	notePeerHeadersIgnored
+	notePeerNotVouching
 	noteUnixTrusted
 	noteUnixUntrusted
 	notePeerUnknown
@@ -149,10 +149,10 @@ func (tr *tracer) addPeer(p Peer, n note) {
 			}
 			s.Text = fmt.Sprintf("peer %s is not %s, so it is the client and its headers are ignored", p, what)
 		}
-	case notePeerHeadersIgnored:
+	case notePeerNotVouching:
 		s.Token = p.String()
 		s.Addr = p.Addr()
-		s.Text = fmt.Sprintf("peer %s sent a PROXY header that names no client, so it is the client and its headers are ignored, trusted or not", p)
+		s.Text = notVouchingText(p)
 	case noteUnixTrusted:
 		s.Text = "peer is a Unix socket and trust_unix_socket is on"
 	case noteUnixUntrusted:
@@ -231,4 +231,21 @@ func entrySuffix(p netip.Prefix, entry string) string {
 		return ""
 	}
 	return " (" + entry + ")"
+}
+
+// notVouchingText says why a peer's provenance keeps its headers unread.
+func notVouchingText(p Peer) string {
+	name := "peer " + p.String()
+	if p.IsUnix() {
+		name = "peer (a Unix socket)"
+	}
+	switch p.Provenance() {
+	case ProvenanceNoClient:
+		return name + " sent a PROXY header that names no client, so it is the client and its headers are ignored, trusted or not"
+	case ProvenanceUnvalidated:
+		return name + " is a source address the transport has not validated yet (QUIC 0-RTT), so it is the client and its headers are ignored, trusted or not"
+	}
+	return name + " was not taken from the connection (provenance " + p.Provenance().String() +
+		": text such as RemoteAddr, which an earlier middleware may have rewritten), so nothing vouches for it: there is no client address." +
+		" Record connections where the server accepts them (netconn.ConnContext, grpcmw.Credentials)"
 }

@@ -86,11 +86,16 @@ func FuzzResolve(f *testing.F) {
 				got.Addr, got.Reason, got.Hop, want.addr, want.reason, want.hop, r.ExplainValues(peer, lines))
 		}
 
-		if got.Hop == 0 {
+		switch {
+		case got.Reason == ReasonNoPeer:
+			if got.Addr.IsValid() {
+				t.Fatalf("answer %v with reason no-peer", got.Addr)
+			}
+		case got.Hop == 0:
 			if got.Addr != peer.Addr() {
 				t.Fatalf("answer %v from the peer, but the peer is %v", got.Addr, peer)
 			}
-		} else if !amongHops(r, lines, got.Addr) {
+		case !amongHops(r, lines, got.Addr):
 			t.Fatalf("answer %v is not among the hops of %q", got.Addr, header)
 		}
 		if s := r.state.Load(); s.hops == 0 && r.kind != kindSingle && got.Reason == ReasonHeader && s.proxies.Contains(got.Addr) {
@@ -208,8 +213,9 @@ func normalConfig(c Config) Config {
 }
 
 // fuzzRequest decodes a fuzz input the way the resolver fuzz targets
-// share: which's low bits pick one of configs and its top bit marks the
-// peer WithoutHeaders, the header's lines are split at "\n" (an empty
+// share: which's low bits pick one of configs and its top bit gives the
+// peer a provenance other than the socket's (bits 5 and 6 say which), the
+// header's lines are split at "\n" (an empty
 // header is no line at all), and peerText is parsed as a net/http
 // RemoteAddr would be.
 func fuzzRequest(configs []Config, which uint8, peerText, header string) (*Resolver, Peer, []string) {
@@ -219,7 +225,8 @@ func fuzzRequest(configs []Config, which uint8, peerText, header string) (*Resol
 	}
 	peer := ParsePeer(peerText)
 	if which&0x80 != 0 {
-		peer = peer.WithoutHeaders()
+		others := [...]Provenance{ProvenanceUnattested, ProvenanceNoClient, ProvenanceUnvalidated, ProvenanceProxy}
+		peer = peer.WithProvenance(others[which>>5&3])
 	}
 	return MustNew(configs[int(which&0x7f)%len(configs)]), peer, lines
 }

@@ -13,13 +13,15 @@ import (
 // reverse proxy and may be trusted (Config.TrustUnixSocket), but it has no
 // address to fall back on. An unknown peer is never trusted, because
 // nothing about it can be verified.
+//
+// A Peer also carries its Provenance: how its address reached the program.
+// The constructors below give ProvenanceSocket, for callers that hold the
+// connection or vouch for the address; WithProvenance says otherwise.
 type Peer struct {
 	addr netip.Addr
 	port uint16
 	kind peerKind
-	// headersIgnored: the peer speaks for a party nobody named, so its
-	// headers are never believed (see WithoutHeaders).
-	headersIgnored bool
+	prov Provenance
 }
 
 type peerKind uint8
@@ -33,17 +35,40 @@ const (
 // UnixPeer returns the peer of a connection accepted on a Unix socket.
 // It has no address: whatever name the client bound its socket to is its
 // own choice, and says nothing about who it is.
-func UnixPeer() Peer { return Peer{kind: peerUnix} }
+func UnixPeer() Peer { return Peer{kind: peerUnix, prov: ProvenanceSocket} }
 
 // PeerFromAddrPort returns an IP peer, normalised: v4-mapped addresses are
 // unmapped and zones dropped. An invalid or unspecified address gives the
 // unknown peer.
+//
+// Unmapping is right for a source that can only be IPv4 when it is
+// v4-mapped: a TCP peer, since Linux drops IPv6 SYNs from v4-mapped
+// sources, or any peer of an IPv4 socket. For a datagram that arrived over
+// IPv6 use PeerOverIPv6.
 func PeerFromAddrPort(ap netip.AddrPort) Peer {
 	a := ap.Addr().Unmap().WithZone("")
 	if !a.IsValid() || a.IsUnspecified() {
 		return Peer{}
 	}
-	return Peer{addr: a, port: ap.Port(), kind: peerIP}
+	return Peer{addr: a, port: ap.Port(), kind: peerIP, prov: ProvenanceSocket}
+}
+
+// PeerOverIPv6 returns the peer of a packet that arrived over IPv6. Its
+// address stays IPv6 even when it is v4-mapped: ::ffff:127.0.0.1 in an
+// IPv6 header is not the IPv4 loopback, which no packet from outside the
+// host can come from, but an address anyone can write (such sources must
+// not appear on the wire, RFC 4291 section 2.5.5.2, and a dual-stack UDP
+// socket still receives them). Kept as IPv6, it matches no IPv4 prefix of
+// a trusted set. The zone is dropped.
+func PeerOverIPv6(ap netip.AddrPort) Peer {
+	a := ap.Addr().WithZone("")
+	if a.Is4() {
+		a = netip.AddrFrom16(a.As16())
+	}
+	if !a.IsValid() || a.IsUnspecified() || a.Unmap().IsUnspecified() {
+		return Peer{}
+	}
+	return Peer{addr: a, port: ap.Port(), kind: peerIP, prov: ProvenanceSocket}
 }
 
 // ParsePeer parses a peer in the form net/http puts in Request.RemoteAddr:
@@ -51,9 +76,12 @@ func PeerFromAddrPort(ap netip.AddrPort) Peer {
 // Unix socket takes there and give UnixPeer. Anything else gives the
 // unknown peer, which Resolve answers with ReasonNoPeer.
 //
-// Adapters should not take a peer from text when they can reach the
-// connection (netconn.PeerOf): on a Unix socket, RemoteAddr is the name
-// the client bound, and "127.0.0.1:1" is as good a name as any.
+// The peer has ProvenanceSocket: ParsePeer is for text the program vouches
+// for, such as an operator's or a test's. Text a request carries is not
+// that: on a Unix socket RemoteAddr is the name the client bound, and an
+// earlier middleware may have written a client's header there. Adapters
+// take the peer from the connection (netconn.PeerOf, netconn.PeerFromContext),
+// and mark text they fall back on with WithProvenance(ProvenanceUnattested).
 func ParsePeer(remoteAddr string) Peer {
 	if remoteAddr == "" || remoteAddr == "@" {
 		return UnixPeer()
@@ -68,7 +96,7 @@ func parseIPPeer(s string) Peer {
 	if !ok {
 		return Peer{}
 	}
-	return Peer{addr: h.addr, port: h.port, kind: peerIP}
+	return Peer{addr: h.addr, port: h.port, kind: peerIP, prov: ProvenanceSocket}
 }
 
 // PeerFromNetAddr converts a connection's net.Addr. *net.TCPAddr and
@@ -115,28 +143,18 @@ func peerFromIP(ip net.IP, port int) Peer {
 	if a.IsUnspecified() || port < 0 || port > 0xffff {
 		return Peer{}
 	}
-	return Peer{addr: a, port: uint16(port), kind: peerIP}
+	return Peer{addr: a, port: uint16(port), kind: peerIP, prov: ProvenanceSocket}
 }
 
-// WithoutHeaders returns p marked so that Resolve never believes its
-// headers, even when its address is a trusted proxy: the answer is p
-// itself, with reason ReasonPeerUntrusted.
-//
-// It is for a connection that reached us through a load balancer whose
-// PROXY protocol header named no client (version 1 UNKNOWN, version 2
-// LOCAL, or family UNSPEC or UNIX). The socket's peer is then the load
-// balancer, but the bytes that follow, HTTP headers included, were written
-// by whoever is behind it, and the load balancer said it does not know who
-// that is. Being allowed to send a PROXY header does not make a load
-// balancer an HTTP proxy whose headers count. netconn.ConnInfo.Peer
-// applies it; adapters take their peer from there.
-func (p Peer) WithoutHeaders() Peer {
-	p.headersIgnored = p.kind == peerIP
+// WithProvenance returns p with its provenance set to pv. The address is
+// kept, so that a Result shows which peer was not believed.
+func (p Peer) WithProvenance(pv Provenance) Peer {
+	p.prov = pv
 	return p
 }
 
-// HeadersIgnored reports whether p was marked by WithoutHeaders.
-func (p Peer) HeadersIgnored() bool { return p.headersIgnored }
+// Provenance returns how p's address reached the program.
+func (p Peer) Provenance() Provenance { return p.prov }
 
 // AddrPort returns the peer's address and port; it is invalid unless IsIP.
 func (p Peer) AddrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.port) }

@@ -23,7 +23,9 @@ func (fakeUnixAddr) Network() string  { return "unixpacket" }
 func (a fakeUnixAddr) String() string { return string(a) }
 
 func TestPeerFromNetAddr(t *testing.T) {
-	ip := func(s string) Peer { return Peer{addr: netip.MustParseAddr(s), port: 4711, kind: peerIP} }
+	ip := func(s string) Peer {
+		return Peer{addr: netip.MustParseAddr(s), port: 4711, kind: peerIP, prov: ProvenanceSocket}
+	}
 	for _, tc := range []struct {
 		name string
 		in   net.Addr
@@ -90,10 +92,12 @@ func TestPeerFromNetAddrAllocs(t *testing.T) {
 	}
 }
 
-// TestPeerWithoutHeaders: a peer whose PROXY header named no client is
-// the answer, with reason peer-untrusted, even when its address is a
-// trusted proxy and it sent a header; every path agrees.
-func TestPeerWithoutHeaders(t *testing.T) {
+// TestPeerProvenance: a peer whose provenance does not vouch for it
+// never has its headers read, even when its address is a trusted proxy
+// and it sent a header; every path agrees. A load balancer that named no
+// client and an unvalidated source are the answer (peer-untrusted);
+// unattested text is no answer (no-peer), whatever it says.
+func TestPeerProvenance(t *testing.T) {
 	for _, cfg := range []Config{
 		{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"},
 		{TrustedProxies: []string{"loopback", "10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12", "fc00::/7", "cloudflare"}, Header: "Forwarded"},
@@ -101,34 +105,92 @@ func TestPeerWithoutHeaders(t *testing.T) {
 		{TrustedProxies: []string{"loopback"}},
 	} {
 		r := MustNew(cfg)
-		for _, text := range []string{"127.0.0.1:443", "[::1]:443"} {
-			p := ParsePeer(text).WithoutHeaders()
-			if !p.HeadersIgnored() || !p.IsIP() || p.String() != text {
-				t.Fatalf("%s: WithoutHeaders gave %+v", text, p)
-			}
-			lines := []string{"6.6.6.6", "for=6.6.6.6"}
-			got := r.ResolveValues(p, lines)
-			if got.Reason != ReasonPeerUntrusted || got.AddrPort() != p.AddrPort() || got.Peer != p || got.Hop != 0 {
-				t.Errorf("%+v: %s: %+v", cfg, text, got)
-			}
-			h := http.Header{}
-			if r.HeaderKey() != "" {
-				h[r.HeaderKey()] = lines
-			}
-			if again := r.Resolve(p, h); again != got {
-				t.Errorf("Resolve %+v, ResolveValues %+v", again, got)
-			}
-			ex := r.ExplainValues(p, lines)
-			if ex.Result != got || !strings.Contains(ex.String(), "names no client") {
-				t.Errorf("Explain:\n%s", ex)
+		for _, pv := range []Provenance{ProvenanceNoClient, ProvenanceUnvalidated, ProvenanceUnattested} {
+			for _, text := range []string{"127.0.0.1:443", "[::1]:443"} {
+				p := ParsePeer(text).WithProvenance(pv)
+				if p.Provenance() != pv || !p.IsIP() || p.String() != text {
+					t.Fatalf("%s: WithProvenance(%v) gave %+v", text, pv, p)
+				}
+				lines := []string{"6.6.6.6", "for=6.6.6.6"}
+				got := r.ResolveValues(p, lines)
+				want := Result{Reason: ReasonPeerUntrusted, Addr: p.Addr(), Port: p.AddrPort().Port(), HasPort: true, Peer: p}
+				if pv == ProvenanceUnattested {
+					want = Result{Reason: ReasonNoPeer, Peer: p}
+				}
+				want.HeaderIgnored = r.HeaderKey() != ""
+				if got != want {
+					t.Errorf("%+v: %s %v: %+v, want %+v", cfg, text, pv, got, want)
+				}
+				h := http.Header{}
+				if r.HeaderKey() != "" {
+					h[r.HeaderKey()] = lines
+				}
+				if again := r.Resolve(p, h); again != got {
+					t.Errorf("Resolve %+v, ResolveValues %+v", again, got)
+				}
+				ex := r.ExplainValues(p, lines)
+				if ex.Result != got || !strings.Contains(ex.String(), map[Provenance]string{
+					ProvenanceNoClient: "names no client", ProvenanceUnvalidated: "not validated", ProvenanceUnattested: "nothing vouches",
+				}[pv]) {
+					t.Errorf("Explain:\n%s", ex)
+				}
 			}
 		}
 	}
-	// Only an IP peer can be marked: a Unix-socket or unknown peer has no
-	// address to answer with, and stays what it was.
-	for _, p := range []Peer{UnixPeer(), {}} {
-		if q := p.WithoutHeaders(); q != p {
-			t.Errorf("%+v marked: %+v", p, q)
+	// A Unix-socket peer that does not vouch has no address to answer with.
+	r := MustNew(Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For", TrustUnixSocket: true})
+	for _, pv := range []Provenance{ProvenanceNoClient, ProvenanceUnattested} {
+		if got := r.ResolveValues(UnixPeer().WithProvenance(pv), []string{"203.0.113.7"}); got.Reason != ReasonNoPeer || got.IsValid() {
+			t.Errorf("Unix peer %v: %+v", pv, got)
 		}
+	}
+	if got := r.ResolveValues(UnixPeer().WithProvenance(ProvenanceProxy), []string{"203.0.113.7"}); got.Reason != ReasonHeader {
+		t.Errorf("Unix peer proxy-protocol: %+v", got)
+	}
+}
+
+// TestPeerOverIPv6: a v4-mapped source that arrived over IPv6 stays IPv6,
+// matches no IPv4 prefix, and is answered as the IPv6 address it is.
+func TestPeerOverIPv6(t *testing.T) {
+	r := MustNew(Config{TrustedProxies: []string{"loopback", "10.0.0.0/8", "::ffff:192.168.0.0/112"}, Header: "X-Forwarded-For"})
+	for _, src := range []string{"[::ffff:127.0.0.1]:5353", "[::ffff:10.1.2.3]:1", "[::ffff:192.168.7.7%eth0]:9"} {
+		p := PeerOverIPv6(netip.MustParseAddrPort(src))
+		if !p.IsIP() || !p.Addr().Is4In6() || p.Addr().Zone() != "" {
+			t.Fatalf("%s: %+v", src, p)
+		}
+		got := r.ResolveValues(p, []string{"6.6.6.6"})
+		if got.Reason != ReasonPeerUntrusted || got.Addr != p.Addr() || !strings.HasPrefix(got.String(), "::ffff:") {
+			t.Errorf("%s: %+v (%s)", src, got, got)
+		}
+		// The same address read as an IPv4 packet's is the trusted host.
+		if got := r.ResolveValues(PeerFromAddrPort(netip.MustParseAddrPort(src)), []string{"6.6.6.6"}); got.Reason != ReasonHeader {
+			t.Errorf("%s over IPv4: %+v", src, got)
+		}
+	}
+	if p := PeerOverIPv6(netip.MustParseAddrPort("127.0.0.1:1")); !p.Addr().Is4In6() {
+		t.Errorf("an IPv4 address over IPv6 is v4-mapped: %v", p.Addr())
+	}
+	for _, bad := range []string{"[::]:1", "[::ffff:0.0.0.0]:1", "0.0.0.0:1"} {
+		if p := PeerOverIPv6(netip.MustParseAddrPort(bad)); p.IsIP() {
+			t.Errorf("%s: %+v", bad, p)
+		}
+	}
+	if p := (Peer{}); p.Provenance() != ProvenanceUnattested {
+		t.Errorf("the zero Peer's provenance is %v", p.Provenance())
+	}
+}
+
+// TestZeroResolver: a Resolver not made by New says so.
+func TestZeroResolver(t *testing.T) {
+	for _, r := range []*Resolver{nil, new(Resolver)} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "core.New") {
+					t.Errorf("panic %q", msg)
+				}
+			}()
+			r.ResolveValues(ParsePeer("127.0.0.1:1"), nil)
+		}()
 	}
 }

@@ -20,9 +20,17 @@ type refAnswer struct {
 func refResolve(r *Resolver, p Peer, lines []string) refAnswer {
 	s := r.state.Load()
 	peer := refAnswer{addr: p.Addr()}
+	switch pv := p.Provenance(); {
+	case pv == ProvenanceUnattested, p.IsUnix() && pv != ProvenanceSocket && pv != ProvenanceProxy:
+		// Nothing vouches for the address: no answer at all.
+		return refAnswer{reason: ReasonNoPeer}
+	case p.IsIP() && (pv == ProvenanceNoClient || pv == ProvenanceUnvalidated):
+		peer.reason = ReasonPeerUntrusted
+		return peer
+	}
 	switch {
 	case p.IsIP():
-		if p.HeadersIgnored() || !s.peers.Contains(p.Addr()) {
+		if !s.peers.Contains(p.Addr()) {
 			peer.reason = ReasonPeerUntrusted
 			return peer
 		}

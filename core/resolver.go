@@ -141,10 +141,22 @@ func (r *Resolver) newState(cfg Config, opts []Option) (*state, error) {
 	}, nil
 }
 
+// load returns the configuration a decision is made under. A Resolver
+// not made by New has none, and using one is a programming error that
+// deserves a message rather than a nil dereference deep in a request.
+func (r *Resolver) load() *state {
+	if r != nil {
+		if s := r.state.Load(); s != nil {
+			return s
+		}
+	}
+	panic("core: the Resolver was not made by core.New or core.MustNew (a zero or nil *Resolver has no configuration)")
+}
+
 // Warnings returns what in the current configuration is likely a mistake,
 // for the program to log when it starts or reloads. Nil means nothing.
 func (r *Resolver) Warnings() []Warning {
-	return append([]Warning(nil), r.state.Load().warnings...)
+	return append([]Warning(nil), r.load().warnings...)
 }
 
 // HeaderKey returns the configured header in canonical form, the key of an
@@ -167,21 +179,21 @@ func (r *Resolver) Resolve(p Peer, h http.Header) Result {
 	if r.kind != kindNone {
 		lines = h[r.header]
 	}
-	return decide(r, r.state.Load(), p, lines)
+	return decide(r, r.load(), p, lines)
 }
 
 // ResolveValues is Resolve for the lines of the configured header given
 // in the order they arrived: gRPC metadata values (md[r.MetadataKey()]),
 // or any other source that is not an http.Header.
 func (r *Resolver) ResolveValues(p Peer, lines []string) Result {
-	return decide(r, r.state.Load(), p, lines)
+	return decide(r, r.load(), p, lines)
 }
 
 // ResolveBytes is Resolve for header lines given as byte slices, such as
 // fasthttp's, read in place without copying. The slices are only read
 // during the call; the Result holds no reference to them.
 func (r *Resolver) ResolveBytes(p Peer, lines [][]byte) Result {
-	return decide(r, r.state.Load(), p, lines)
+	return decide(r, r.load(), p, lines)
 }
 
 // decide applies the rules under state s, loaded once for the request,
@@ -200,7 +212,7 @@ func (r *Resolver) result(p Peer, h hop, n int, reason Reason, sent bool) Result
 	case n > 0:
 		res.Addr, res.Port, res.HasPort = h.addr, h.port, h.hasPort
 		res.Header, res.Hop = r.header, n
-	case p.kind == peerIP:
+	case p.kind == peerIP && reason != ReasonNoPeer:
 		res.Addr, res.Port = p.addr, p.port
 		res.HasPort = p.port != 0 // a bare-address peer carried no port
 	}

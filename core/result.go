@@ -72,16 +72,22 @@ type resultJSON struct {
 	Header        string  `json:"header,omitempty"`
 	Hop           int     `json:"hop,omitempty"`
 	HeaderIgnored bool    `json:"header_ignored,omitempty"`
+	// PeerProvenance is written only when it is not the socket's.
+	PeerProvenance *Provenance `json:"peer_provenance,omitempty"`
 }
 
 // MarshalJSON writes the Result as an object: ip ("" when there is none),
 // port (when known), reason, peer ("ip:port", "@" for a Unix socket, ""
-// when unknown), and header, hop and header_ignored when they are set.
+// when unknown), and header, hop and header_ignored when they are set, and
+// peer_provenance when the peer is not a socket's own (core.Provenance).
 // The zero Result is {"ip":"","reason":"","peer":""}.
 func (r Result) MarshalJSON() ([]byte, error) {
 	out := resultJSON{IP: r.String(), Reason: r.Reason, Peer: r.Peer, Header: r.Header, Hop: r.Hop, HeaderIgnored: r.HeaderIgnored}
 	if r.HasPort {
 		out.Port = &r.Port
+	}
+	if pv := r.Peer.Provenance(); pv != ProvenanceSocket && (r.Peer.IsIP() || r.Peer.IsUnix()) {
+		out.PeerProvenance = &pv
 	}
 	return json.Marshal(out)
 }
@@ -94,7 +100,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 // logs client.ip=203.0.113.7 client.reason=header client.peer=10.0.0.2:443
 // client.header=X-Forwarded-For client.hop=2.
 func (r Result) LogValue() slog.Value {
-	attrs := make([]slog.Attr, 0, 6)
+	attrs := make([]slog.Attr, 0, 7)
 	attrs = append(attrs,
 		slog.String("ip", r.String()),
 		slog.String("reason", r.Reason.String()),
@@ -104,6 +110,9 @@ func (r Result) LogValue() slog.Value {
 	}
 	if r.HeaderIgnored {
 		attrs = append(attrs, slog.Bool("header_ignored", true))
+	}
+	if pv := r.Peer.Provenance(); pv != ProvenanceSocket && (r.Peer.IsIP() || r.Peer.IsUnix()) {
+		attrs = append(attrs, slog.String("peer_provenance", pv.String()))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -87,7 +87,8 @@ func TestHeaderIgnored(t *testing.T) {
 	}{
 		{ParsePeer("198.51.100.1:1"), []string{"6.6.6.6"}, true},
 		{ParsePeer("198.51.100.1:1"), nil, false},
-		{ParsePeer("10.0.0.1:1").WithoutHeaders(), []string{"6.6.6.6"}, true},
+		{ParsePeer("10.0.0.1:1").WithProvenance(ProvenanceNoClient), []string{"6.6.6.6"}, true},
+		{ParsePeer("10.0.0.1:1").WithProvenance(ProvenanceUnattested), []string{"6.6.6.6"}, true},
 		{UnixPeer(), []string{"6.6.6.6"}, true},
 		{ParsePeer("10.0.0.1:1"), []string{"6.6.6.6"}, false},
 		{ParsePeer("10.0.0.1:1"), []string{"junk"}, false},

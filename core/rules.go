@@ -5,12 +5,11 @@ import "net/netip"
 // resolve applies the contract under state s: first the peer, then the
 // header. tr is nil except for Explain.
 func resolve[T text](r *Resolver, s *state, p Peer, lines []T, tr *tracer) (hop, int, Reason) {
+	if !p.prov.vouches() {
+		return unvouched(p, tr)
+	}
 	switch p.kind {
 	case peerIP:
-		if p.headersIgnored {
-			tr.peer(p, notePeerHeadersIgnored)
-			return hop{}, 0, ReasonPeerUntrusted
-		}
 		if !s.peers.contains(p.addr) {
 			tr.peer(p, notePeerUntrusted)
 			return hop{}, 0, ReasonPeerUntrusted
@@ -39,6 +38,22 @@ func resolve[T text](r *Resolver, s *state, p Peer, lines []T, tr *tracer) (hop,
 		}
 	}
 	return walk(r, s, lines, tr)
+}
+
+// unvouched decides for a peer whose provenance does not let it vouch for
+// a header: never reading the header, and never answering with an address
+// nobody vouches for.
+func unvouched(p Peer, tr *tracer) (hop, int, Reason) {
+	switch {
+	case p.kind == peerIP && p.prov != ProvenanceUnattested:
+		tr.peer(p, notePeerNotVouching)
+		return hop{}, 0, ReasonPeerUntrusted
+	case p.kind == peerUnknown:
+		tr.peer(p, notePeerUnknown)
+	default:
+		tr.peer(p, notePeerNotVouching)
+	}
+	return hop{}, 0, ReasonNoPeer
 }
 
 // resolveSingle reads a header that must hold exactly one address. Anything

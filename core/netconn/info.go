@@ -34,26 +34,33 @@ type ConnInfo struct {
 	Client netip.AddrPort
 }
 
-// Peer returns the client as the resolver's peer: the verified client, or
-// core.UnixPeer() for a Unix socket without a PROXY address.
+// Peer returns the client as the resolver's peer, with its provenance:
+// the client a trusted load balancer named (core.ProvenanceProxy), the
+// socket peer (core.ProvenanceSocket), or core.UnixPeer() for a Unix
+// socket without a PROXY address.
 //
 // When the PROXY header named no client (version 1 UNKNOWN, version 2
 // LOCAL, or family UNSPEC or UNIX), the peer is the load balancer's
-// address marked core.Peer.WithoutHeaders: whoever is behind it wrote the
+// address with core.ProvenanceNoClient: whoever is behind it wrote the
 // request's headers, so they are not believed, even where the load
 // balancer is also a trusted proxy of the resolver.
 func (i *ConnInfo) Peer() core.Peer {
 	if i == nil {
 		return core.Peer{}
 	}
-	if i.Client.IsValid() {
+	switch {
+	case i.Client.IsValid():
 		p := core.PeerFromAddrPort(i.Client)
-		if i.Proxy != nil && !i.Proxy.NamesClient() {
-			p = p.WithoutHeaders()
+		if i.Proxy != nil {
+			if i.Proxy.NamesClient() {
+				return p.WithProvenance(core.ProvenanceProxy)
+			}
+			return p.WithProvenance(core.ProvenanceNoClient)
 		}
 		return p
-	}
-	if i.Unix {
+	case i.Unix && i.Proxy != nil && !i.Proxy.NamesClient():
+		return core.UnixPeer().WithProvenance(core.ProvenanceNoClient)
+	case i.Unix:
 		return core.UnixPeer()
 	}
 	return core.Peer{}

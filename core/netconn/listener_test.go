@@ -329,11 +329,11 @@ func TestHeaderNamingNoClient(t *testing.T) {
 		c := acceptOne(t, l)
 		p := c.Info().Peer()
 		if tc.named {
-			if p.HeadersIgnored() || p.AddrPort() != client {
-				t.Errorf("%s: peer %v, ignored %v; want the client, believed", tc.name, p, p.HeadersIgnored())
+			if p.Provenance() != core.ProvenanceProxy || p.AddrPort() != client {
+				t.Errorf("%s: peer %v, %v; want the client, named by the PROXY header", tc.name, p, p.Provenance())
 			}
-		} else if !p.HeadersIgnored() || p.Addr() != lbAddr || p.AddrPort() != c.Info().SocketPeer {
-			t.Errorf("%s: peer %v, ignored %v; want the load balancer %v, ignored", tc.name, p, p.HeadersIgnored(), c.Info().SocketPeer)
+		} else if p.Provenance() != core.ProvenanceNoClient || p.Addr() != lbAddr || p.AddrPort() != c.Info().SocketPeer {
+			t.Errorf("%s: peer %v, %v; want the load balancer %v, naming no client", tc.name, p, p.Provenance(), c.Info().SocketPeer)
 		}
 		if c.Info().Proxy.NamesClient() != tc.named {
 			t.Errorf("%s: NamesClient %v", tc.name, !tc.named)
