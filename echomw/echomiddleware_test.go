@@ -175,8 +175,7 @@ func TestProxyWebSocketForwardedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Use(middleware.Proxy(middleware.NewRoundRobinBalancer([]*middleware.ProxyTarget{{URL: target}})))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
+	srv := startServer(t, e)
 
 	for _, tc := range []struct{ extra, wantXFF string }{
 		{"", "203.0.113.7"},
@@ -199,4 +198,15 @@ func TestProxyWebSocketForwardedFor(t *testing.T) {
 				tc.extra, h.Get("X-Forwarded-For"), h.Get("X-Real-Ip"), tc.wantXFF)
 		}
 	}
+}
+
+// startServer serves e over loopback from a server with e's ConnContext,
+// as e.Start would, until the test ends.
+func startServer(t *testing.T, e *echo.Echo) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(e)
+	srv.Config.ConnContext = e.Server.ConnContext
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }

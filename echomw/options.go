@@ -2,7 +2,8 @@ package echomw
 
 import (
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
+	"github.com/trustedip/trustedip/nethttpmw"
 )
 
 // Option configures the middleware.
@@ -18,6 +19,19 @@ func newOptions(opts []Option) options {
 	return o
 }
 
+// forNetHTTP returns the same settings as nethttpmw's options, which
+// echo's middleware runs on.
+func (o options) forNetHTTP() []nethttpmw.Option {
+	var opts []nethttpmw.Option
+	if o.Hook != nil {
+		opts = append(opts, nethttpmw.WithHook(o.Hook))
+	}
+	if o.RejectBroken {
+		opts = append(opts, nethttpmw.WithRejectBroken(o.Status))
+	}
+	return opts
+}
+
 // WithRejectBroken refuses requests whose header could not be read to a
 // client (reason broken) with an *echo.HTTPError of status, 400 if status
 // is 0, instead of serving them with the last verified address; the
@@ -25,9 +39,6 @@ func newOptions(opts []Option) options {
 // writes the response. Strict deployments use it: a broken chain is
 // either a misconfigured proxy or a client trying to shape the answer. A
 // status outside 400 to 599 makes New panic and Configure return an error.
-//
-// The Result is stored before the request is refused, so middleware that
-// runs earlier can still read it.
 func WithRejectBroken(status int) Option {
 	return func(o *options) { o.RejectBroken, o.Status = true, status }
 }

@@ -14,16 +14,23 @@
 // body's trailer fields in the same list, and those are the client's to
 // write. The adapter parses no address itself.
 //
-// The Result is stored as a user value (FromContext, ClientIP) in a pooled
-// holder, so a request costs no allocation. fasthttp closes user values
-// that implement io.Closer when it resets the request, after the response
-// has been written; that is when the holder goes back to its pool. Read
-// the Result while the handler runs, as with everything else in a
-// RequestCtx; the core.Result value itself may be kept.
+// # What a request costs
 //
-// With WithRemoteAddr, ctx.RemoteAddr() and ctx.RemoteIP() report the
-// verified client too, for code that only knows fasthttp's own API. That
-// address is allocated for the request, so it may be kept.
+// Nothing, until a handler asks: the middleware only puts the resolver
+// among the request's user values, a pointer in a list fasthttp reuses.
+// FromContext and ClientIP resolve when called, from the connection and
+// the header block, at the cost of Resolve (and ClientIP's string, one
+// allocation). What this gives up: a handler that asks twice pays twice,
+// and if the resolver's trust lists are replaced (core.Resolver.Update)
+// between two asks, the second answer follows the new lists. Take the
+// Result once and pass it on when that matters. The Result is a value and
+// may be kept.
+//
+// WithHook, WithRejectBroken and WithRemoteAddr resolve every request
+// before next runs, which is what they are for. With WithRemoteAddr,
+// ctx.RemoteAddr() and ctx.RemoteIP() report the verified client too, for
+// code that only knows fasthttp's own API; that address is allocated for
+// the request, so it may be kept.
 //
 // # DisableHeaderNamesNormalizing
 //

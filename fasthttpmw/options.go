@@ -2,7 +2,7 @@ package fasthttpmw
 
 import (
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
 )
 
 // Option configures the middleware.
@@ -17,9 +17,7 @@ type options struct {
 // client (reason broken) with status, 400 if status is 0, instead of
 // serving them with the last verified address. Strict deployments use it:
 // a broken chain is either a misconfigured proxy or a client trying to
-// shape the answer. The Result is stored before the request is rejected,
-// so an access log wrapped around the middleware still finds it. A status
-// outside 400 to 599 makes New panic.
+// shape the answer. A status outside 400 to 599 makes New panic.
 func WithRejectBroken(status int) Option {
 	return func(o *options) { o.RejectBroken, o.Status = true, status }
 }
@@ -41,7 +39,8 @@ func WithHook(hook func(core.Result)) Option {
 // *net.UnixAddr: RemoteIP reports 0.0.0.0, and RemoteAddr's text is ""
 // rather than the name the client bound its socket to.
 //
-// It costs one allocation per request: the address is the request's own,
+// It resolves every request before next runs, and costs one allocation
+// per request: the address is the request's own,
 // so a handler may keep it, or the net.IP in it, for as long as it likes
 // (an asynchronous audit log, a rate limiter keyed by the IP's bytes),
 // and no later request changes it. It is withdrawn when fasthttp resets

@@ -1,6 +1,7 @@
 package fasthttpmw
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,6 +12,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/lbtest"
+	"github.com/trustedip/trustedip/internal/sockettest"
 )
 
 // chunked builds a POST whose body is sent chunked (data, or an empty
@@ -192,5 +195,28 @@ func TestKeptAddresses(t *testing.T) {
 	}
 	if changed > 0 {
 		t.Fatalf("%d of %d kept addresses changed after their request", changed, len(keep))
+	}
+}
+
+// TestProxyHeaderNamingNoClient (issue 33, finding 1): behind a
+// netconn.Listener that takes PROXY headers from loopback, with a resolver
+// that trusts loopback for X-Forwarded-For, a connection whose PROXY header
+// named no client sends its own X-Forwarded-For. fasthttp always hands over
+// the connection, so the answer is the load balancer, peer-untrusted,
+// never the header; with WithRemoteAddr, ctx.RemoteIP() agrees.
+func TestProxyHeaderNamingNoClient(t *testing.T) {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
+	l := lbtest.ProxyListener(t)
+	srv := &fasthttp.Server{Handler: New(res, func(ctx *fasthttp.RequestCtx) {
+		r, _ := FromContext(ctx)
+		fmt.Fprintf(ctx, "%s|%s|%s|%s", r, r.Reason, r.Peer.Provenance(), ctx.RemoteIP())
+	}, WithRemoteAddr())}
+	serve(t, srv, func() error { return srv.Serve(l) })
+	const get = "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n"
+	for _, prefix := range []string{"PROXY UNKNOWN\r\n", lbtest.V2Local} {
+		b := sockettest.Exchange(t, l.Addr().String(), "127.0.0.9", []byte(prefix+get))
+		if _, body, _ := bytes.Cut(b, []byte("\r\n\r\n")); string(body) != "127.0.0.9|peer-untrusted|proxy-no-client|127.0.0.9" {
+			t.Errorf("%q: %q", prefix, body)
+		}
 	}
 }

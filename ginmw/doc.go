@@ -1,12 +1,18 @@
-// Package ginmw puts trustedip's answer into gin: a gin.HandlerFunc that
-// stores the Result in the request's context, and Configure, which makes
-// gin's own c.ClientIP() return the same verified address.
+// Package ginmw puts trustedip's answer into gin: Configure makes gin's own
+// c.ClientIP() and c.RemoteIP(), and this package's ClientIP and
+// FromContext, return the verified client.
 //
-// For every request the middleware takes the socket peer from the
-// connection (nethttpmw.Peer) and every line of the configured header (all
-// its values, never Header.Get's first: a client can always add a line of
-// its own), asks the core resolver, and keeps the answer. It parses
-// nothing itself.
+//	engine := gin.Default()
+//	if err := ginmw.Configure(engine, res); err != nil { ... } // before any route
+//	srv := &http.Server{Addr: addr, Handler: engine, ConnContext: nethttpmw.ConnContext(res)}
+//
+// Each request's peer is taken from its connection, as ConnContext
+// recorded it (nethttpmw.Peer), and every line of the configured header
+// is read (all its values, never Header.Get's first: a client can always
+// add a line of its own). The package parses nothing itself. gin's Run
+// and RunListener cannot set a ConnContext; without one a request's peer
+// is RemoteAddr's text, which nothing vouches for, and the answer is ""
+// (no-peer), never an address a client could have chosen.
 //
 // # Why gin's default is spoofable
 //
@@ -18,14 +24,9 @@
 // pass an IP allow-list. Builds tagged appengine also trust
 // X-Appengine-Remote-Addr from anyone, as does the legacy AppEngine flag.
 //
-// Reading FromContext or ClientIP from this package is safe whatever the
-// engine's settings. But gin's own middleware and most third-party code
-// call c.ClientIP(), so use Configure rather than New:
-//
-//	engine := gin.Default()
-//	if err := ginmw.Configure(engine, res); err != nil { ... }
-//
-// Configure installs the middleware itself; do not add New as well.
+// gin's own middleware and most third-party code call c.ClientIP(), so a
+// middleware that keeps its answer elsewhere leaves them spoofable; New,
+// which did that, now refuses.
 //
 // # How Configure makes c.ClientIP() agree
 //
@@ -33,29 +34,34 @@
 // request's headers, its RemoteAddr, or its context. Configure turns off
 // everything gin trusts: SetTrustedProxies(nil), ForwardedByClientIP,
 // RemoteIPHeaders, TrustedPlatform and the AppEngine flag. c.ClientIP()
-// then returns the host of RemoteAddr, and the middleware sets RemoteAddr
-// on the request the handlers after it see to the verified client as
-// "ip:port", or to "" when there is none. No header is involved, so no
-// header a client sends can become gin's client IP, on any route,
-// before or after Configure, or under a bridge such as fasthttpadaptor.
-// Routes registered before Configure do not run the middleware; there
-// c.ClientIP() is the socket peer (or, on a Unix-socket listener, what
-// gin makes of the headers, below).
+// then returns the host of RemoteAddr, and the middleware hands the
+// handlers after it a request whose RemoteAddr is the verified client as
+// "ip:port", or "" when there is none. No header is involved, so no header
+// a client sends can become gin's client IP, under a bridge such as
+// fasthttpadaptor either.
+//
+// The middleware goes first in the chain, before middleware added earlier
+// (gin.Default's Logger and Recovery), and Configure refuses an engine
+// with routes, which would not run it, and one it configured already.
 //
 // gin also trusts every request that arrives on a Unix-socket listener,
 // whatever its settings, and then never looks at RemoteAddr (it answers
-// "<nil>" when no header applies). On such a listener the middleware
-// also hides http.LocalAddrContextKey from the handlers after it, so that
+// "<nil>" when no header applies). On such a listener the middleware also
+// hides http.LocalAddrContextKey from the handlers after it, so that
 // c.ClientIP() reads the RemoteAddr it wrote; ConnInfo still reports the
 // listener.
 //
-// What the framework forces: gin keeps the request's client in
-// c.Request and nowhere else, and per-request values in c.Request or in
-// c.Keys, a map it makes for each request. So the middleware replaces
-// c.Request with a shallow copy (http.Request.WithContext) whose context
-// holds the Result and its text, which Configure's RemoteAddr and
-// ClientIP share: two allocations per request. c.RemoteIP() reports the verified client
-// too; the socket peer is FromContext(c).Peer, and ConnInfo(c) has the
-// rest. gin.Default()'s Logger, which calls c.ClientIP() once the handler
-// is done, logs the verified client.
+// # What a request costs
+//
+// gin has no lazy path for its client: c.ClientIP() reads RemoteAddr, so
+// the answer must be there before any handler runs, and every request is
+// resolved, without allocating. A direct client's answer is the RemoteAddr
+// net/http wrote, which costs nothing more. A proxied client's costs a
+// copy of the request with the new RemoteAddr (net/http's rule is that a
+// handler does not change the request it was given) and the address's
+// text: two allocations. ClientIP and FromContext resolve again when
+// called (ClientIP's string is its one allocation), so a handler that
+// asks twice pays twice, and an answer asked after the resolver's trust
+// lists are replaced follows the new lists. WithHook and WithRejectBroken
+// add nothing but their own work.
 package ginmw

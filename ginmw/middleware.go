@@ -3,60 +3,139 @@ package ginmw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/adapt"
 	"github.com/trustedip/trustedip/core/netconn"
-	"github.com/trustedip/trustedip/internal/adapt"
 	"github.com/trustedip/trustedip/nethttpmw"
 )
 
-// New returns the middleware for res. It stores the Result in the
-// request's context, for FromContext and ClientIP; gin's own c.ClientIP()
-// is left as the engine's settings make it. To make that agree as well,
-// call Configure instead, which installs this middleware itself.
+// Configure makes engine answer every request's client IP with res: gin's
+// own c.ClientIP() and c.RemoteIP() return the verified address ("" when
+// there is none), as do ClientIP and FromContext. It turns off gin's own
+// header handling (trusted proxies, ForwardedByClientIP, RemoteIPHeaders,
+// TrustedPlatform, the AppEngine flag) so that none of it can be left
+// trusting everyone by accident; do not turn it back on.
 //
-// A nil res, or an invalid option, panics here, as the program starts,
-// rather than on a request.
-func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
+// Its middleware goes first in the engine's chain, before any middleware
+// added earlier with engine.Use (gin.Default's Logger and Recovery), so
+// that all of them see the verified client. Routes registered before
+// Configure would not run it, so Configure refuses an engine that has
+// routes, and one it has configured already.
+//
+// Serve the engine from an http.Server whose ConnContext is
+// nethttpmw.ConnContext(res), so that each request's peer is its
+// connection's (engine.Run and RunListener cannot set one):
+//
+//	srv := &http.Server{Addr: addr, Handler: engine, ConnContext: nethttpmw.ConnContext(res)}
+//
+// Without it a request's peer is RemoteAddr's text, which nothing vouches
+// for, and every answer is no-peer ("").
+func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
+	if engine == nil {
+		return errors.New("ginmw.Configure: nil *gin.Engine")
+	}
 	o := newOptions(opts)
-	o.MustCheck("ginmw.New", res, false)
-	return middleware(res, o, false)
+	if err := o.CheckHTTP("ginmw.Configure", res); err != nil {
+		return err
+	}
+	if routes := engine.Routes(); len(routes) > 0 {
+		return fmt.Errorf("ginmw.Configure: %s registered already (%s); they would not run the middleware, and c.ClientIP() would be the socket peer there: call Configure before registering routes", plural(len(routes), "route is", "routes are"), routeList(routes))
+	}
+	for _, h := range engine.Handlers {
+		if isMiddleware(h) {
+			return errors.New("ginmw.Configure: the engine is configured already; configure it once (a second middleware would only repeat the first's work)")
+		}
+	}
+	mwOpts := []nethttpmw.Option{nethttpmw.WithRemoteAddr()}
+	if o.Hook != nil {
+		mwOpts = append(mwOpts, nethttpmw.WithHook(o.Hook))
+	}
+	if o.RejectBroken {
+		mwOpts = append(mwOpts, nethttpmw.WithRejectBroken(o.Status))
+	}
+	m, err := nethttpmw.NewMiddleware(res, mwOpts...)
+	if err != nil {
+		return err
+	}
+	if err := engine.SetTrustedProxies(nil); err != nil {
+		return err
+	}
+	engine.ForwardedByClientIP = false
+	engine.RemoteIPHeaders = nil
+	engine.TrustedPlatform = ""
+	engine.AppEngine = false // legacy: reads X-Appengine-Remote-Addr from anyone
+	mw := &installed{m: m}
+	engine.Handlers = append(gin.HandlersChain{mw.handle}, engine.Handlers...)
+	if o.RejectBroken {
+		// Refused where engine.Use would have put the middleware, so that
+		// middleware added before Configure (a logger) still sees the
+		// refusal.
+		engine.Use(mw.refuse)
+	} else {
+		engine.Use() // rebuilds the 404 and 405 chains with the new first handler
+	}
+	return nil
 }
 
-// middleware resolves each request and stores the Result in its context.
-// With agree, it also makes the request say what Configure promises:
-// RemoteAddr is the verified client, which is all gin's c.ClientIP() can
-// then return (see the package documentation).
-func middleware(res *core.Resolver, o options, agree bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		r := c.Request
-		result := res.Resolve(nethttpmw.Peer(r), r.Header)
-		ctx := core.NewContext(r.Context(), result)
-		if agree && onUnixListener(ctx) {
-			ctx = unixListenerHidden{ctx}
-		}
-		r = r.WithContext(ctx)
-		if agree {
-			// "ip:port", or "" without an address, written when the
-			// Result was stored.
-			_, r.RemoteAddr = core.TextFromContext(ctx)
-		}
-		c.Request = r
-		if o.Hook != nil {
-			o.Hook(result)
-		}
-		if o.RejectBroken && result.Reason == core.ReasonBroken {
-			c.Abort()
-			c.Data(o.Status, "text/plain; charset=utf-8", []byte(adapt.RejectMessage+"\n"))
-		}
-		// Not calling c.Next: gin runs the rest of the chain when this
-		// handler returns, one stack frame shallower.
+// New used to return a middleware for engine.Use. A middleware alone
+// cannot make gin's c.ClientIP() agree: gin trusts every proxy's
+// X-Forwarded-For by default, and nothing on a request reaches the
+// engine's settings. So New refuses, as the program starts.
+//
+// Deprecated: use Configure, which turns gin's own trust off and installs
+// the middleware first in the chain.
+func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
+	panic("ginmw.New: a middleware alone cannot make gin's c.ClientIP() agree (gin believes X-Forwarded-For from every peer by default); call ginmw.Configure(engine, res) instead, before registering routes")
+}
+
+// installed is what Configure installs: handle first in the chain, and,
+// with WithRejectBroken, refuse after the middleware that was there
+// before.
+type installed struct{ m *nethttpmw.Middleware }
+
+// refusedKey marks, in gin's per-request values, a request to refuse.
+const refusedKey = "github.com/trustedip/trustedip/ginmw.refused"
+
+// handle resolves the request. The request the handlers after it see has
+// RemoteAddr set to the verified client, which is all gin's c.ClientIP()
+// can then return. A request to refuse keeps the socket peer, as every
+// adapter's refused requests do.
+func (i *installed) handle(c *gin.Context) {
+	r, ok := i.m.Prepare(c.Request)
+	if !ok {
+		c.Set(refusedKey, true)
+		return
 	}
+	if onUnixListener(r.Context()) {
+		r = hideUnixListener(r)
+	}
+	c.Request = r
+	// Not calling c.Next: gin runs the rest of the chain when this
+	// handler returns, one stack frame shallower.
+}
+
+// refuse answers a request handle marked, and stops the chain.
+func (i *installed) refuse(c *gin.Context) {
+	if _, refused := c.Get(refusedKey); refused {
+		c.Abort()
+		c.Data(i.m.RejectStatus(), "text/plain; charset=utf-8", []byte(adapt.RejectMessage+"\n"))
+	}
+}
+
+// isMiddleware reports whether h is a handler Configure installed. gin
+// keeps handlers as func values, which Go cannot compare; every method
+// value of one method runs the same wrapper code, whose address reflect
+// reports.
+func isMiddleware(h gin.HandlerFunc) bool {
+	return h != nil && reflect.ValueOf(h).Pointer() == reflect.ValueOf((*installed)(nil).handle).Pointer()
 }
 
 // onUnixListener reports whether the request arrived on a Unix-socket
@@ -67,10 +146,20 @@ func onUnixListener(ctx context.Context) bool {
 	return ok && strings.HasPrefix(a.Network(), "unix")
 }
 
-// unixListenerHidden hides http.LocalAddrContextKey from the handlers
-// after Configure's middleware, so that gin's c.ClientIP() reads the
-// RemoteAddr the middleware wrote instead of trusting the Unix socket.
-// ConnInfo still reports the listener's address.
+// hideUnixListener returns r with http.LocalAddrContextKey hidden from the
+// handlers, so that gin's c.ClientIP() reads the RemoteAddr the middleware
+// wrote instead of trusting the Unix socket. The connection stays
+// recorded: when ConnContext did not record it, the Unix socket is
+// recorded here, so that FromContext still finds the peer.
+func hideUnixListener(r *http.Request) *http.Request {
+	ctx := context.Context(unixListenerHidden{r.Context()})
+	if _, ok := netconn.PeerFromContext(ctx); !ok {
+		ctx = netconn.NewContext(ctx, &netconn.ConnInfo{Unix: true})
+	}
+	return r.WithContext(ctx)
+}
+
+// unixListenerHidden answers nil for http.LocalAddrContextKey.
 type unixListenerHidden struct{ context.Context }
 
 // Value returns nil for http.LocalAddrContextKey.
@@ -81,66 +170,51 @@ func (c unixListenerHidden) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// Configure makes engine answer every request's client IP with res: it
-// installs the middleware with engine.Use, and makes c.ClientIP() and
-// c.RemoteIP() return the verified address ("" when there is none), as
-// the package documentation explains. It turns off gin's own header
-// handling (trusted proxies, ForwardedByClientIP, RemoteIPHeaders,
-// TrustedPlatform, the AppEngine flag) so that none of it can be left
-// trusting everyone by accident; do not turn it back on.
-//
-// Routes registered before Configure do not run the middleware, as with
-// any engine.Use; there c.ClientIP() is gin's own answer, the socket peer
-// on an IP listener. Do not add New to
-// the engine as well: Configure has installed it.
-//
-// Configuring an engine twice installs a second middleware, whose answer
-// wins: c.ClientIP(), ClientIP and FromContext then agree on it.
-func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
-	if engine == nil {
-		return errors.New("ginmw.Configure: nil *gin.Engine")
-	}
-	o := newOptions(opts)
-	if err := o.Check("ginmw.Configure", res, false); err != nil {
-		return err
-	}
-	if err := engine.SetTrustedProxies(nil); err != nil {
-		return err
-	}
-	engine.ForwardedByClientIP = false
-	engine.RemoteIPHeaders = nil
-	engine.TrustedPlatform = ""
-	engine.AppEngine = false // legacy: reads X-Appengine-Remote-Addr from anyone
-	engine.Use(middleware(res, o, true))
-	return nil
-}
-
-// FromContext returns the Result the middleware stored for the request.
+// FromContext resolves the request's client, when Configure's middleware
+// or the server's ConnContext gave it a resolver: nethttpmw.FromRequest on
+// c.Request. It resolves each time it is called and does not allocate.
 func FromContext(c *gin.Context) (core.Result, bool) {
 	if c.Request == nil {
 		return core.Result{}, false
 	}
-	return core.FromContext(c.Request.Context())
+	return nethttpmw.FromRequest(c.Request)
 }
 
-// ClientIP returns the verified client address as text, or "" when the
-// middleware did not run or there is none. Under Configure it is what
-// gin's own c.ClientIP() returns. It does not allocate: the text was
-// written when the Result was stored.
+// ClientIP returns the verified client address as text, or "" when there
+// is none or Configure did not run. Under Configure it is what gin's own
+// c.ClientIP() returns, and costs one allocation, as that does.
 func ClientIP(c *gin.Context) string {
-	if c.Request == nil {
-		return ""
-	}
-	ip, _ := core.TextFromContext(c.Request.Context())
-	return ip
+	r, _ := FromContext(c)
+	return r.String()
 }
 
 // ConnInfo returns what is known about the request's connection: socket
 // peer, local and original destination, PROXY header. It needs the
-// server's ConnContext set to netconn.ConnContext.
+// server's ConnContext set to nethttpmw.ConnContext (or
+// netconn.ConnContext).
 func ConnInfo(c *gin.Context) (*netconn.ConnInfo, bool) {
 	if c.Request == nil {
 		return nil, false
 	}
 	return netconn.FromContext(c.Request.Context())
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// routeList names up to three routes.
+func routeList(routes gin.RoutesInfo) string {
+	var names []string
+	for i, r := range routes {
+		if i == 3 {
+			names = append(names, "...")
+			break
+		}
+		names = append(names, r.Method+" "+r.Path)
+	}
+	return strings.Join(names, ", ")
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
 	"github.com/trustedip/trustedip/internal/sockettest"
+	"github.com/trustedip/trustedip/nethttpmw"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
@@ -46,9 +48,17 @@ func (s *seen) handler(c *gin.Context) {
 
 type header struct{ name, value string }
 
+// request returns a request from remote on a connection the server
+// recorded: "ip:port", or "@" for a Unix socket; any other text gives a
+// request without a record, whose RemoteAddr is that text.
 func request(remote string, hs ...header) *http.Request {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = remote
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
+	} else if remote == "@" {
+		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{Unix: true}))
+	}
 	for _, h := range hs {
 		r.Header.Add(h.name, h.value)
 	}
@@ -71,23 +81,15 @@ func configured(t *testing.T, res *core.Resolver, s *seen, opts ...Option) *gin.
 	return engine
 }
 
-func TestNewReadsEveryLine(t *testing.T) {
-	var s seen
-	engine := gin.New()
-	engine.Use(New(xff))
-	engine.GET("/", s.handler)
-	serve(engine, request("10.0.0.2:443",
-		header{"X-Forwarded-For", "6.6.6.6"},
-		header{"X-Forwarded-For", "1.1.1.1, 10.0.0.1"}))
-	if !s.stored || s.res.Reason != core.ReasonHeader || s.res.Hop != 2 || s.ourIP != "1.1.1.1" {
-		t.Fatalf("Result %+v stored %v, ClientIP %q", s.res, s.stored, s.ourIP)
-	}
-	// New alone leaves gin's settings alone, and gin.New() trusts every
-	// proxy: the client's own first line wins there. This is why
-	// Configure exists.
-	if s.ginIP != "6.6.6.6" {
-		t.Fatalf("gin's default ClientIP %q; has gin stopped trusting everyone?", s.ginIP)
-	}
+// startServer serves engine over loopback from an http.Server that
+// records each connection with res, as the package documentation says to.
+func startServer(t *testing.T, engine *gin.Engine, res *core.Resolver) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(engine)
+	srv.Config.ConnContext = nethttpmw.ConnContext(res)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func TestWithRejectBroken(t *testing.T) {
@@ -228,43 +230,74 @@ func getBody(t *testing.T, client *http.Client, url string, hs ...header) string
 	return string(b)
 }
 
-// TestRoutesBeforeConfigure: a route registered before Configure does
-// not run the middleware (engine.Use applies to later routes only). Its
-// c.ClientIP() is the socket peer, not a header the client chose: gin's
-// own trust is off, and no client can send ClientIPHeader.
-func TestRoutesBeforeConfigure(t *testing.T) {
+// TestMiddlewareBeforeConfigure: middleware added with engine.Use before
+// Configure (gin.Default's Logger, a rate limiter) runs after Configure's,
+// so it sees the verified client, not the socket peer.
+func TestMiddlewareBeforeConfigure(t *testing.T) {
 	loopback := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
 	engine := gin.New()
-	show := func(c *gin.Context) {
-		_, stored := FromContext(c)
-		c.String(200, "%s %s %v", c.ClientIP(), ClientIP(c), stored)
-	}
-	engine.GET("/early", show)
+	var early string
+	engine.Use(func(c *gin.Context) { early = c.ClientIP() })
 	if err := Configure(engine, loopback); err != nil {
 		t.Fatal(err)
 	}
-	engine.GET("/late", show)
-	srv := httptest.NewServer(engine)
-	defer srv.Close()
+	engine.GET("/", func(c *gin.Context) { c.String(200, "%s %s", c.ClientIP(), ClientIP(c)) })
+	engine.NoRoute(func(c *gin.Context) { c.String(404, "%s", c.ClientIP()) })
+	srv := startServer(t, engine, loopback)
+	if got := getBody(t, srv.Client(), srv.URL, header{"X-Forwarded-For", "6.6.6.6, 203.0.113.7"}); got != "203.0.113.7 203.0.113.7" || early != "203.0.113.7" {
+		t.Fatalf("handler %q, middleware added before Configure %q", got, early)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/nowhere", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "203.0.113.9" {
+		t.Fatalf("NoRoute: %q", b)
+	}
+}
 
-	hs := []header{
-		{"X-Forwarded-For", "6.6.6.6, 203.0.113.7"},
-		{"X-Real-IP", "6.6.6.6"},
-		{"X-Appengine-Remote-Addr", "6.6.6.6"},
-		{"CF-Connecting-IP", "6.6.6.6"},
+// TestConfigureRefuses (issue 33, finding 3): whatever order a user
+// wires gin in, the client IP is either right or the wiring is refused
+// with a message that says what to do: routes registered before Configure
+// would not run its middleware; a second Configure; engine.Use(New(res)),
+// which leaves gin trusting every proxy's header.
+func TestConfigureRefuses(t *testing.T) {
+	engine := gin.New()
+	engine.GET("/early", func(*gin.Context) {})
+	engine.Group("/api").POST("/x", func(*gin.Context) {})
+	err := Configure(engine, xff)
+	if err == nil || !strings.Contains(err.Error(), "2 routes are registered already (GET /early, POST /api/x)") || !strings.Contains(err.Error(), "call Configure before registering routes") {
+		t.Errorf("routes first: %v", err)
 	}
-	if got := getBody(t, srv.Client(), srv.URL+"/early", hs...); got != "127.0.0.1  false" {
-		t.Fatalf("route before Configure: %q, want the socket peer and no Result", got)
-	}
-	if got := getBody(t, srv.Client(), srv.URL+"/late", hs...); got != "203.0.113.7 203.0.113.7 true" {
-		t.Fatalf("route after Configure: %q", got)
+	if engine.ForwardedByClientIP == false {
+		t.Errorf("a refused Configure changed the engine")
 	}
 
+	engine = gin.New()
+	if err := Configure(engine, xff); err != nil {
+		t.Fatal(err)
+	}
+	if err := Configure(engine, xff); err == nil || !strings.Contains(err.Error(), "configured already") {
+		t.Errorf("twice: %v", err)
+	}
+
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "call ginmw.Configure(engine, res)") {
+			t.Errorf("New: panicked with %q", msg)
+		}
+	}()
+	gin.New().Use(New(xff))
 }
 
 // TestDefaultLoggerLogsTrustedIP: gin.Default()'s Logger calls
 // c.ClientIP() after the handler returns; after Configure it logs the
-// verified client, also for a request WithRejectBroken turned away.
+// verified client. It logs a request WithRejectBroken turned away too,
+// with the socket peer, as a refused request carries no answer.
 func TestDefaultLoggerLogsTrustedIP(t *testing.T) {
 	var buf bytes.Buffer
 	defer func(w io.Writer) { gin.DefaultWriter = w }(gin.DefaultWriter)
@@ -281,8 +314,8 @@ func TestDefaultLoggerLogsTrustedIP(t *testing.T) {
 	}
 	buf.Reset()
 	serve(engine, request("10.0.0.4:1234", header{"X-Forwarded-For", "6.6.6.6, junk, 10.0.0.3"}))
-	if line := buf.String(); !strings.Contains(line, " 400 ") || !strings.Contains(line, " 10.0.0.3 |") {
-		t.Fatalf("log line %q, want the 400 and the last verified address", line)
+	if line := buf.String(); !strings.Contains(line, " 400 ") || !strings.Contains(line, " 10.0.0.4 |") {
+		t.Fatalf("log line %q, want the 400 and the socket peer", line)
 	}
 }
 
@@ -308,8 +341,7 @@ func TestReverseProxy(t *testing.T) {
 
 	// A real server: ReverseProxy needs gin's writer to have a real
 	// http.ResponseWriter underneath. The peer, 127.0.0.1, is trusted.
-	srv := httptest.NewServer(engine)
-	defer srv.Close()
+	srv := startServer(t, engine, loopback)
 	if got := getBody(t, srv.Client(), srv.URL, header{"X-Forwarded-For", "6.6.6.6, 203.0.113.7"}); got != "203.0.113.7" {
 		t.Fatalf("upstream saw X-Forwarded-For %q, want the verified client alone", got)
 	}
@@ -363,10 +395,7 @@ func TestConnInfo(t *testing.T) {
 		}
 		c.String(200, "%s %s", info.SocketPeer.Addr(), ClientIP(c))
 	})
-	srv := httptest.NewUnstartedServer(engine)
-	srv.Config.ConnContext = netconn.ConnContext
-	srv.Start()
-	defer srv.Close()
+	srv := startServer(t, engine, xff)
 	if got := getBody(t, srv.Client(), srv.URL); got != "127.0.0.1 127.0.0.1" {
 		t.Fatalf("%q", got)
 	}
@@ -398,11 +427,13 @@ func allocsPerRequest(engine *gin.Engine) float64 {
 	return testing.AllocsPerRun(500, func() { engine.ServeHTTP(w, r) })
 }
 
-// TestAllocations: what the adapter adds to gin per request, which gin
-// forces: the request's shallow copy that carries the new context, and
-// the context node holding the Result. The address text Configure puts in
-// RemoteAddr, which is how gin's ClientIP learns it, lives in that node,
-// and the resolver costs nothing.
+// TestAllocations: what Configure adds to gin per request. gin's
+// c.ClientIP() reads only the request's RemoteAddr, so the answer must be
+// there before any handler runs: every request is resolved, which costs
+// no allocation. A direct client's answer is the RemoteAddr net/http
+// wrote, and costs nothing more; a proxied client's costs a copy of the
+// request (net/http's rule is that handlers do not change the request
+// they are given) and its text.
 func TestAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -410,22 +441,31 @@ func TestAllocations(t *testing.T) {
 	noop := func(*gin.Context) {}
 	bare := gin.New()
 	bare.GET("/", noop)
-	withNew := gin.New()
-	withNew.Use(New(xff))
-	withNew.GET("/", noop)
-	withConfigure := gin.New()
-	if err := Configure(withConfigure, xff); err != nil {
+	configured := gin.New()
+	if err := Configure(configured, xff); err != nil {
 		t.Fatal(err)
 	}
-	withConfigure.GET("/", noop)
-
-	b, n, c := allocsPerRequest(bare), allocsPerRequest(withNew), allocsPerRequest(withConfigure)
-	t.Logf("allocations per request: bare gin %v, New %v, Configure %v", b, n, c)
-	if n-b > 2 {
-		t.Errorf("New adds %v allocations, want at most 2: the request's copy and the context node", n-b)
-	}
-	if c-b > 2 {
-		t.Errorf("Configure adds %v allocations, want at most 2, as New", c-b)
+	configured.GET("/", noop)
+	ctx := nethttpmw.ConnContext(xff)(context.Background(), sockettest.Conn("10.0.0.4:1234"))
+	for _, tc := range []struct {
+		name string
+		hs   []header
+		want float64
+	}{
+		{"direct client", nil, 0},
+		{"proxied client", []header{{"X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3"}}, 2},
+	} {
+		r := httptest.NewRequestWithContext(ctx, "GET", "/", nil)
+		r.RemoteAddr = "10.0.0.4:1234"
+		for _, h := range tc.hs {
+			r.Header.Add(h.name, h.value)
+		}
+		w := &discard{h: http.Header{}}
+		b := testing.AllocsPerRun(500, func() { bare.ServeHTTP(w, r) })
+		c := testing.AllocsPerRun(500, func() { configured.ServeHTTP(w, r) })
+		if c-b != tc.want {
+			t.Errorf("%s: Configure adds %v allocations, want %v", tc.name, c-b, tc.want)
+		}
 	}
 }
 

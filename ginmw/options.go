@@ -2,7 +2,7 @@ package ginmw
 
 import (
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
 )
 
 // Option configures the middleware.

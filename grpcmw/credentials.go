@@ -4,38 +4,64 @@ import (
 	"context"
 	"net"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 
+	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
 )
 
 // Credentials wraps a server's transport credentials so that every RPC
-// can find what was known about its connection: the socket peer, the
-// local and original destination, and the PROXY header with its TLVs
-// (ConnInfo). Pass insecure.NewCredentials() when the server
-// runs without TLS:
-//
-//	srv := grpc.NewServer(grpc.Creds(grpcmw.Credentials(insecure.NewCredentials())), ...)
-//	srv.Serve(netconnListener)
+// can find its connection's peer, with its provenance (Peer), and what was
+// known about the connection: the socket peer, the local and original
+// destination, and the PROXY header with its TLVs (ConnInfo). Pass
+// insecure.NewCredentials() when the server runs without TLS.
+// ServerOptions uses it; use it directly to record connections for
+// interceptors given their resolvers separately.
 //
 // Why transport credentials: they are the one hook gRPC gives that sees
 // the net.Conn itself, once, when it is accepted. A stats.Handler's
 // TagConn only sees the connection's two addresses, and looking a
 // connection up by its addresses is ambiguous: two load balancers can
-// forward the same client address and port. The connection's RemoteAddr
-// must stay a plain *net.TCPAddr and cannot carry anything else. The
-// AuthInfo gRPC records is the per-connection value that reaches
-// peer.FromContext in every RPC on that connection.
-//
-// The peer address itself needs no wrapper: with a netconn.Listener,
-// gRPC's peer.Addr is already the verified client.
+// forward the same client address and port. The AuthInfo gRPC records is
+// the per-connection value that reaches peer.FromContext in every RPC on
+// that connection. gRPC's peer address alone cannot say that a PROXY
+// header named no client, and an earlier interceptor may have replaced
+// it: without Credentials every RPC's peer is unattested, and its answer
+// no-peer.
 func Credentials(inner credentials.TransportCredentials) credentials.TransportCredentials {
 	return &connCreds{inner: inner}
 }
 
+// ServerOptions returns what makes a gRPC server resolve each RPC's client
+// with res: transport credentials that wrap creds (insecure.NewCredentials()
+// for none) and record each connection and res (Credentials), and both
+// interceptors with opts, chained after any given earlier. Put them first,
+// before logging, auth and rate-limiting interceptors:
+//
+//	srv := grpc.NewServer(grpcmw.ServerOptions(res, insecure.NewCredentials())...)
+//
+// An RPC whose handler never asks for its client then costs nothing; one
+// that asks (FromContext, ClientIP) is resolved from the connection's peer
+// and the RPC's metadata. A nil res or creds, or an invalid option, panics
+// here, as the server is built.
+func ServerOptions(res *core.Resolver, creds credentials.TransportCredentials, opts ...Option) []grpc.ServerOption {
+	if creds == nil {
+		panic("grpcmw.ServerOptions: nil credentials.TransportCredentials (insecure.NewCredentials() for none)")
+	}
+	unary := UnaryServerInterceptor(res, opts...)
+	stream := StreamServerInterceptor(res, opts...)
+	return []grpc.ServerOption{
+		grpc.Creds(&connCreds{inner: creds, res: res}),
+		grpc.ChainUnaryInterceptor(unary),
+		grpc.ChainStreamInterceptor(stream),
+	}
+}
+
 type connCreds struct {
 	inner credentials.TransportCredentials
+	res   *core.Resolver // nil for Credentials
 }
 
 // ServerHandshake records the connection's info before the inner
@@ -46,7 +72,7 @@ func (c *connCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInf
 	if err != nil {
 		return nil, nil, err
 	}
-	return conn, AuthInfo{AuthInfo: auth, Conn: info}, nil
+	return conn, AuthInfo{AuthInfo: auth, Conn: info, res: c.res}, nil
 }
 
 func (c *connCreds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
@@ -56,7 +82,7 @@ func (c *connCreds) ClientHandshake(ctx context.Context, authority string, raw n
 func (c *connCreds) Info() credentials.ProtocolInfo { return c.inner.Info() }
 
 func (c *connCreds) Clone() credentials.TransportCredentials {
-	return &connCreds{inner: c.inner.Clone()}
+	return &connCreds{inner: c.inner.Clone(), res: c.res}
 }
 
 //nolint:staticcheck // part of the interface until gRPC removes it
@@ -69,6 +95,7 @@ func (c *connCreds) OverrideServerName(name string) error { return c.inner.Overr
 type AuthInfo struct {
 	credentials.AuthInfo
 	Conn *netconn.ConnInfo
+	res  *core.Resolver // the connection's, from ServerOptions
 }
 
 // GetCommonAuthInfo passes on the inner AuthInfo's security level, which

@@ -1,29 +1,46 @@
-// Package grpcmw puts trustedip's answer into gRPC servers: unary and
-// stream interceptors that resolve each RPC's client from its peer and
-// metadata, and transport credentials that carry each connection's
-// netconn.ConnInfo to its RPCs.
-//
-// The peer is the connection's, as the transport credentials (Credentials)
-// recorded it, and otherwise peer.FromContext(ctx).Addr; behind a
-// netconn.Listener either is already the PROXY-verified client. When an
-// earlier interceptor of this package has resolved the RPC, its peer is
-// used again, so that WithPeer's rewrite is never read back as a socket
-// peer. The header is read from the
-// incoming metadata under its lowercase name (Resolver.MetadataKey), every
-// value of it: each header line arrives as one value, and a client can
-// always send a line of its own. An interceptor that reads only the first
-// value believes whatever the client put there. The interceptors parse
-// nothing themselves.
-//
-// The Result is in the handler's context (FromContext, ClientIP); for
-// streams, in the wrapped stream's Context. With WithPeer, peer.FromContext
-// reports the verified client too, for code that only knows gRPC's API.
+// Package grpcmw puts trustedip's answer into gRPC servers: transport
+// credentials that record each connection, and unary and stream
+// interceptors through which handlers ask for their RPC's client.
 //
 //	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
-//	srv := grpc.NewServer(
-//		grpc.ChainUnaryInterceptor(grpcmw.UnaryServerInterceptor(res, grpcmw.WithPeer())),
-//		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, grpcmw.WithPeer())),
-//	)
+//	srv := grpc.NewServer(grpcmw.ServerOptions(res, insecure.NewCredentials())...)
+//
+// and in a handler, ClientIP(ctx) or FromContext(ctx).
+//
+// # Where the peer comes from
+//
+// From the connection, as the transport credentials recorded it when gRPC
+// accepted it (Credentials, which ServerOptions installs): behind a
+// netconn.Listener that is the PROXY-verified client, or the load balancer
+// whose PROXY header named no client, whose metadata is then never
+// believed. gRPC's own peer address cannot carry that, and an earlier
+// interceptor may have replaced it; without the credentials an RPC's peer
+// is unattested and its answer no-peer. When an earlier interceptor of
+// this package rewrote the peer (WithPeer), the connection's record is
+// still what counts.
+//
+// The header is read from the incoming metadata under its lowercase name
+// (Resolver.MetadataKey), every value of it: each header line arrives as
+// one value, and a client can always send a line of its own. An
+// interceptor that reads only the first value believes whatever the client
+// put there. The package parses nothing itself.
+//
+// # What an RPC costs
+//
+// Nothing, until a handler asks: when the connection was recorded with
+// the interceptors' resolver (ServerOptions) and no option asks for eager
+// work, the interceptors pass the RPC on untouched, and streams are not
+// wrapped. FromContext and ClientIP resolve when called, at the cost of
+// Resolve and of copying the header's metadata values (gRPC offers no way
+// to read them without), well below go-grpc-middleware's realip, which
+// resolves and stores every RPC. What this gives up: a handler that asks
+// twice pays twice, and if the resolver's trust lists are replaced
+// (core.Resolver.Update) between two asks, the second answer follows the
+// new lists. Interceptors on another resolver than the connection's carry
+// theirs in a context node, one allocation per RPC. WithHook,
+// WithRejectBroken and WithPeer resolve every RPC before the handler runs;
+// with WithPeer, peer.FromContext reports the verified client too, for
+// code that only knows gRPC's API.
 //
 // Put the interceptors first in the chain, before logging, auth and rate
 // limiting, so that those see the verified client.

@@ -20,18 +20,15 @@ func Example() {
 	// The trusted proxies: this host, where the example's client runs, and
 	// 10.0.0.0/8.
 	res := core.MustNew(core.Config{TrustedProxies: []string{"loopback", "10.0.0.0/8"}, Header: "X-Forwarded-For"})
-	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(
-			grpcmw.UnaryServerInterceptor(res, grpcmw.WithPeer()),
-			// Handlers and later interceptors see the verified client.
-			func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-				r, _ := grpcmw.FromContext(ctx)
-				p, _ := peer.FromContext(ctx)
-				fmt.Println(grpcmw.ClientIP(ctx), r.Reason, p.Addr)
-				return h(ctx, req)
-			}),
-		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, grpcmw.WithPeer())),
-	)
+	opts := grpcmw.ServerOptions(res, insecure.NewCredentials(), grpcmw.WithPeer())
+	srv := grpc.NewServer(append(opts,
+		// Later interceptors and handlers see the verified client.
+		grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			r, _ := grpcmw.FromContext(ctx)
+			p, _ := peer.FromContext(ctx)
+			fmt.Println(grpcmw.ClientIP(ctx), r.Reason, p.Addr)
+			return h(ctx, req)
+		}))...)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

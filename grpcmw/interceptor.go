@@ -2,7 +2,6 @@ package grpcmw
 
 import (
 	"context"
-	"net"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -11,19 +10,20 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
 )
 
-// UnaryServerInterceptor returns an interceptor that resolves each unary
-// RPC's client with res and passes the handler a context holding the
-// Result (FromContext, ClientIP).
+// UnaryServerInterceptor returns an interceptor that lets unary handlers
+// ask for their RPC's client (FromContext, ClientIP), resolved by res when
+// they ask. When the connection was accepted through ServerOptions(res,
+// ...) and no option asks for eager work, it passes the RPC on untouched.
 //
 // A nil res, or an invalid option, panics here, as the server is built,
 // rather than on an RPC.
 func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServerInterceptor {
 	o := newOptions("grpcmw.UnaryServerInterceptor", res, opts)
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := o.resolve(ctx, res)
+		ctx, err := o.prepare(ctx, res)
 		if err != nil {
 			return nil, err
 		}
@@ -31,20 +31,25 @@ func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServer
 	}
 }
 
-// StreamServerInterceptor returns an interceptor that resolves each
-// streaming RPC's client with res once, when the stream opens, and passes
-// the handler a stream whose Context holds the Result.
+// StreamServerInterceptor returns an interceptor that lets stream
+// handlers ask for their RPC's client through the stream's Context. The
+// stream is wrapped only when its context must change: for a resolver that
+// is not the connection's, or WithPeer.
 //
 // A nil res, or an invalid option, panics here, as the server is built,
 // rather than on an RPC.
 func StreamServerInterceptor(res *core.Resolver, opts ...Option) grpc.StreamServerInterceptor {
 	o := newOptions("grpcmw.StreamServerInterceptor", res, opts)
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx, err := o.resolve(ss.Context(), res)
+		in := ss.Context()
+		ctx, err := o.prepare(in, res)
 		if err != nil {
 			return err
 		}
-		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
+		if ctx != in {
+			ss = &serverStream{ServerStream: ss, ctx: ctx}
+		}
+		return handler(srv, ss)
 	}
 }
 
@@ -53,106 +58,127 @@ func newOptions(name string, res *core.Resolver, opts []Option) *options {
 	for _, opt := range opts {
 		opt(o)
 	}
-	o.MustCheck(name, res, true)
+	adapt.Must(o.CheckGRPC(name, res))
+	o.eager = o.Eager(o.peer)
 	return o
 }
 
-// resolve takes the RPC's socket peer and every value of the header's
-// metadata key, and returns ctx with the Result.
+// prepare does the interceptor's work on an RPC, in the order every
+// adapter follows (core/adapt): with WithHook, WithRejectBroken or
+// WithPeer it resolves the RPC and calls the hook; it refuses a broken one
+// under WithRejectBroken; only then does it keep the answer in gRPC's peer
+// (WithPeer). It returns the context the handler gets: ctx itself when
+// nothing changes.
+func (o *options) prepare(ctx context.Context, res *core.Resolver) (context.Context, error) {
+	if o.eager {
+		r := resolve(ctx, res)
+		if !o.Admit(r) {
+			return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
+		}
+		if o.peer {
+			return withPeer(ctx, res, r), nil
+		}
+	}
+	if resolverOf(ctx) != res {
+		return &rpcContext{Context: ctx, res: res}, nil
+	}
+	return ctx, nil
+}
+
+// resolve resolves an RPC's client with res: the connection's peer
+// (Peer), and every value of the header's metadata key.
 //
 // Metadata keys are lowercase: HTTP/2 forbids uppercase field names and
-// gRPC's transport rejects them, and each header line arrives as one value,
-// in order. ValueFromIncomingContext returns every value under the key,
-// copying one slice; FromIncomingContext would copy every key and value of
-// the RPC to read the same slice.
-func (o *options) resolve(ctx context.Context, res *core.Resolver) (context.Context, error) {
-	p, _ := peer.FromContext(ctx)
+// gRPC's transport rejects them, and each header line arrives as one
+// value, in order. ValueFromIncomingContext returns every value under the
+// key, copying one slice (gRPC offers no way to read it without);
+// FromIncomingContext would copy every key and value of the RPC.
+func resolve(ctx context.Context, res *core.Resolver) core.Result {
 	var lines []string
 	if key := res.MetadataKey(); key != "" {
 		lines = metadata.ValueFromIncomingContext(ctx, key)
 	}
-	r := res.ResolveValues(peerOf(ctx, p), lines)
-	if o.Hook != nil {
-		o.Hook(r)
+	return res.ResolveValues(Peer(ctx), lines)
+}
+
+// resolverKey is the context key of the resolver an RPC is resolved with,
+// when it is not the connection's.
+type resolverKey struct{}
+
+// rpcContext carries an RPC's resolver, and under WithPeer its Peer with
+// the verified client, in one allocation.
+type rpcContext struct {
+	context.Context
+	res  *core.Resolver
+	peer peer.Peer
+	addr adapt.Addr
+}
+
+// Value answers the resolver's key itself.
+func (c *rpcContext) Value(key any) any {
+	if key == (resolverKey{}) {
+		return c.res
 	}
-	if o.RejectBroken && r.Reason == core.ReasonBroken {
-		return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
+	return c.Context.Value(key)
+}
+
+// resolverOf returns the resolver an RPC is resolved with: the innermost
+// interceptor's, else the connection's (ServerOptions).
+func resolverOf(ctx context.Context) *core.Resolver {
+	if res, ok := ctx.Value(resolverKey{}).(*core.Resolver); ok {
+		return res
 	}
-	if !o.peer || (p == nil && !r.Addr.IsValid()) {
-		return core.NewContext(ctx, r), nil
+	if p, ok := peer.FromContext(ctx); ok && p != nil {
+		if ai, ok := p.AuthInfo.(AuthInfo); ok {
+			return ai.res
+		}
 	}
-	c := new(peerContext)
-	if p != nil {
+	return nil
+}
+
+// withPeer returns ctx with res and a copy of its Peer whose Addr is the
+// verified client: gRPC's *peer.Peer is shared by every stream of a
+// connection, so it is never changed in place.
+func withPeer(ctx context.Context, res *core.Resolver, r core.Result) context.Context {
+	c := &rpcContext{Context: ctx, res: res}
+	p, ok := peer.FromContext(ctx)
+	if !ok || p == nil {
+		if !r.IsValid() {
+			return c // no peer, and no address to make one of
+		}
+	} else {
 		c.peer = *p // LocalAddr and AuthInfo stay
 	}
-	c.peer.Addr = c.addr(r)
-	return core.NewContext(peer.NewContext(ctx, &c.peer), r), nil
+	c.peer.Addr = c.addr.Set(r)
+	return peer.NewContext(c, &c.peer)
 }
 
-// peerOf returns the socket peer an RPC is resolved from: the one an
-// earlier interceptor of this package saw (it may have replaced gRPC's
-// Peer, WithPeer); else the connection's, as Credentials recorded it,
-// which knows when a PROXY header named no client; else gRPC's Peer
-// address, a Unix socket's being core.UnixPeer() whatever name it bound.
-func peerOf(ctx context.Context, p *peer.Peer) core.Peer {
-	if prev, ok := core.FromContext(ctx); ok {
-		return prev.Peer
-	}
-	if p == nil {
-		return core.Peer{}
-	}
-	if ai, ok := p.AuthInfo.(AuthInfo); ok && ai.Conn != nil {
-		return ai.Conn.Peer()
-	}
-	return core.PeerFromNetAddr(p.Addr)
-}
-
-// peerContext is the Peer WithPeer puts in the context, with its
-// address, in one allocation.
-type peerContext struct {
-	peer peer.Peer
-	tcp  net.TCPAddr
-	ip   [16]byte
-	unix net.UnixAddr
-}
-
-// addr returns r's address as c's own *net.TCPAddr, IPv4 four bytes
-// long, as the net package gives it for IPv4 sockets. Without a client
-// address it is an empty *net.UnixAddr, whose text is "", rather than the
-// name a Unix-socket client bound its socket to.
-func (c *peerContext) addr(r core.Result) net.Addr {
-	a := r.Addr
-	switch {
-	case !a.IsValid():
-		c.unix.Net = "unix"
-		return &c.unix
-	case a.Is4():
-		b := a.As4()
-		c.tcp.IP = append(c.ip[:0], b[:]...)
-	default:
-		c.ip = a.As16()
-		c.tcp.IP = c.ip[:]
-	}
-	c.tcp.Port = int(r.Port)
-	return &c.tcp
-}
-
-// serverStream is a grpc.ServerStream whose Context holds the Result.
+// serverStream is a grpc.ServerStream with another Context.
 type serverStream struct {
 	grpc.ServerStream
 	ctx context.Context
 }
 
-// Context returns the stream's context with the Result.
+// Context returns the stream's context with the resolver.
 func (s *serverStream) Context() context.Context { return s.ctx }
 
-// FromContext returns the Result the interceptors stored in ctx.
-func FromContext(ctx context.Context) (core.Result, bool) { return core.FromContext(ctx) }
+// FromContext resolves the RPC's client with the resolver of the
+// innermost interceptor of this package, or of the connection
+// (ServerOptions), from the connection's peer and every value of the
+// header's metadata key. It resolves each time it is called, at the cost
+// of one copied slice of metadata values; false when no interceptor or
+// connection gave a resolver.
+func FromContext(ctx context.Context) (core.Result, bool) {
+	res := resolverOf(ctx)
+	if res == nil {
+		return core.Result{}, false
+	}
+	return resolve(ctx, res), true
+}
 
-// ClientIP returns the verified client address as text, or "" when the
-// interceptors did not run or there is none. It does not allocate: the
-// text was written when the Result was stored.
+// ClientIP returns the verified client address as text, or "" when there
+// is none or no resolver.
 func ClientIP(ctx context.Context) string {
-	ip, _ := core.TextFromContext(ctx)
-	return ip
+	r, _ := FromContext(ctx)
+	return r.String()
 }

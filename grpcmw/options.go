@@ -4,7 +4,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
 )
 
 // Option configures the interceptors.
@@ -13,6 +13,7 @@ type Option func(*options)
 type options struct {
 	adapt.Options // Status is a codes.Code
 	peer          bool
+	eager         bool
 }
 
 // WithRejectBroken fails RPCs whose header could not be read to a client
@@ -37,15 +38,16 @@ func WithHook(hook func(core.Result)) Option {
 // code that only knows gRPC's own API (logging and rate-limiting
 // interceptors, handlers) agrees with the Result. The Peer is copied with
 // its Addr replaced by a *net.TCPAddr holding the client, with the port
-// the answer came with (0 when the header hop had none); LocalAddr and
-// AuthInfo are kept, so ConnInfo still works. Without a client
-// address (an untrusted Unix-socket peer) Addr is an empty *net.UnixAddr,
-// whose text is "", not the name the client bound its socket to.
+// the answer came with (0 when the header hop had none, as with most
+// X-Forwarded-For entries); LocalAddr and AuthInfo are kept, so ConnInfo
+// still works. Without a client address (an untrusted Unix-socket peer)
+// Addr is an empty *net.UnixAddr, whose text is "", not the name the
+// client bound its socket to.
 //
-// The Peer and its address are the RPC's own, so a handler may keep them.
-// They cost two allocations more per RPC: the Peer with its address, and
-// the context node peer.NewContext makes, since gRPC keeps the Peer under
-// a key of its own.
+// It resolves every RPC before the handler runs. The Peer and its address
+// are the RPC's own, so a handler may keep them. They cost two
+// allocations per RPC: the Peer with its address, and the context node
+// peer.NewContext makes, since gRPC keeps the Peer under a key of its own.
 func WithPeer() Option {
 	return func(o *options) { o.peer = true }
 }

@@ -42,13 +42,13 @@ func TestHookAndTwoResolvers(t *testing.T) {
 	a := UnaryServerInterceptor(loopbackXFF, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(codes.PermissionDenied))
 	b := UnaryServerInterceptor(core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustedHops: 2}))
 	for range 3 {
-		ctxA, errA := runUnary(t, a, incoming("10.0.0.2:443", "203.0.113.9, 203.0.113.7"))
-		ctxB, errB := runUnary(t, b, incoming("10.0.0.2:443", "203.0.113.9, 203.0.113.7"))
+		ctxA, errA := runUnary(t, a, incoming(nil, "10.0.0.2:443", "203.0.113.9, 203.0.113.7"))
+		ctxB, errB := runUnary(t, b, incoming(nil, "10.0.0.2:443", "203.0.113.9, 203.0.113.7"))
 		if errA != nil || errB != nil || ClientIP(ctxA) != "203.0.113.7" || ClientIP(ctxB) != "203.0.113.9" {
 			t.Fatalf("a %q %v, b %q %v", ClientIP(ctxA), errA, ClientIP(ctxB), errB)
 		}
 	}
-	_, err := runUnary(t, a, incoming("10.0.0.2:443", "junk"))
+	_, err := runUnary(t, a, incoming(nil, "10.0.0.2:443", "junk"))
 	if status.Code(err) != codes.PermissionDenied || len(seen) != 4 || seen[3].Reason != core.ReasonBroken {
 		t.Fatalf("broken: %v; hook saw %+v", err, seen)
 	}

@@ -1,10 +1,13 @@
 package nethttpmw
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/trustedip/trustedip/core"
@@ -14,22 +17,35 @@ import (
 
 var xff = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
 
-func serve(t *testing.T, mw func(http.Handler) http.Handler, remote string, lines ...string) (*httptest.ResponseRecorder, *http.Request) {
-	t.Helper()
-	var seen *http.Request
-	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }))
+// request returns a request that arrived from remote on a connection the
+// server recorded (netconn.NewContext), with one line per line of the
+// header; remote "" gives a request with no record at all.
+func request(remote string, lines ...string) *http.Request {
 	r := httptest.NewRequest("GET", "/", nil)
-	r.RemoteAddr = remote
+	if remote != "" {
+		ap := netip.MustParseAddrPort(remote)
+		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
+		r.RemoteAddr = remote
+	}
 	for _, l := range lines {
 		r.Header.Add("X-Forwarded-For", l)
 	}
+	return r
+}
+
+// serve runs r through mw and returns the response and the request the
+// handler saw, nil when it did not run.
+func serve(t *testing.T, mw func(http.Handler) http.Handler, r *http.Request) (*httptest.ResponseRecorder, *http.Request) {
+	t.Helper()
+	var seen *http.Request
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w, seen
 }
 
 func TestMiddlewareReadsEveryLine(t *testing.T) {
-	_, r := serve(t, New(xff), "10.0.0.2:443", "6.6.6.6", "1.1.1.1, 10.0.0.1")
+	_, r := serve(t, New(xff), request("10.0.0.2:443", "6.6.6.6", "1.1.1.1, 10.0.0.1"))
 	res, ok := FromRequest(r)
 	if !ok || res.String() != "1.1.1.1" || res.Reason != core.ReasonHeader || ClientIP(r) != "1.1.1.1" {
 		t.Fatalf("Result %+v %v", res, ok)
@@ -44,24 +60,35 @@ func TestWithRemoteAddr(t *testing.T) {
 		{"10.0.0.2:443", "[2001:db8::1]:4711, 10.0.0.1", "[2001:db8::1]:4711"},
 		{"10.0.0.2:443", "203.0.113.7", "203.0.113.7:0"},
 		{"9.9.9.9:1234", "203.0.113.7", "9.9.9.9:1234"},
-		{"@", "203.0.113.7", ""}, // no client address
 	} {
-		_, r := serve(t, New(xff, WithRemoteAddr()), tc.remote, tc.line)
+		in := request(tc.remote, tc.line)
+		_, r := serve(t, New(xff, WithRemoteAddr()), in)
 		if r.RemoteAddr != tc.want {
 			t.Errorf("%s + %q: RemoteAddr %q, want %q", tc.remote, tc.line, r.RemoteAddr, tc.want)
 		}
+		if in.RemoteAddr != tc.remote {
+			t.Errorf("%s: the handler's request was changed in place", tc.remote)
+		}
+	}
+	// A Unix-socket peer has no address: RemoteAddr is "", not the name
+	// the client bound.
+	in := request("", "203.0.113.7")
+	in.RemoteAddr = "@"
+	in = in.WithContext(netconn.NewContext(in.Context(), &netconn.ConnInfo{Unix: true}))
+	if _, r := serve(t, New(xff, WithRemoteAddr()), in); r.RemoteAddr != "" {
+		t.Errorf("Unix peer: RemoteAddr %q", r.RemoteAddr)
 	}
 }
 
-// TestInstalledTwice: a second middleware resolves from the socket peer,
+// TestInstalledTwice: a second middleware resolves from the connection,
 // not from the RemoteAddr the first one rewrote, so the Result is the one
 // a single middleware gives, Peer and Hop included.
 func TestInstalledTwice(t *testing.T) {
 	once := New(xff, WithRemoteAddr())
 	twice := func(h http.Handler) http.Handler { return once(once(h)) }
 	for _, line := range []string{"1.2.3.4, 10.0.0.1", "10.0.0.7, 10.0.0.1", "1.2.3.4, junk, 10.0.0.1"} {
-		_, r1 := serve(t, once, "10.0.0.2:443", line)
-		_, r2 := serve(t, twice, "10.0.0.2:443", line)
+		_, r1 := serve(t, once, request("10.0.0.2:443", line))
+		_, r2 := serve(t, twice, request("10.0.0.2:443", line))
 		want, _ := FromRequest(r1)
 		got, _ := FromRequest(r2)
 		if got != want || r2.RemoteAddr != r1.RemoteAddr {
@@ -69,53 +96,114 @@ func TestInstalledTwice(t *testing.T) {
 		}
 	}
 	// An inner middleware with another Resolver starts from the same
-	// socket peer: 10.0.0.2 is not trusted by a loopback-only Resolver.
+	// peer: 10.0.0.2 is not trusted by a loopback-only Resolver.
 	inner := New(core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"}))
-	_, r := serve(t, func(h http.Handler) http.Handler { return once(inner(h)) }, "10.0.0.2:443", "1.2.3.4, 10.0.0.1")
+	_, r := serve(t, func(h http.Handler) http.Handler { return once(inner(h)) }, request("10.0.0.2:443", "1.2.3.4, 10.0.0.1"))
 	if got, _ := FromRequest(r); got.Reason != core.ReasonPeerUntrusted || got.String() != "10.0.0.2" {
 		t.Errorf("inner Resolver: %+v", got)
 	}
 }
 
 func TestWithRejectBroken(t *testing.T) {
-	w, r := serve(t, New(xff, WithRejectBroken(0)), "10.0.0.2:443", "1.1.1.1, junk")
+	w, r := serve(t, New(xff, WithRejectBroken(0)), request("10.0.0.2:443", "1.1.1.1, junk"))
 	if w.Code != http.StatusBadRequest || r != nil {
 		t.Fatalf("status %d, handler ran: %v", w.Code, r != nil)
 	}
-	w, _ = serve(t, New(xff, WithRejectBroken(http.StatusForbidden)), "10.0.0.2:443", "junk")
+	w, _ = serve(t, New(xff, WithRejectBroken(http.StatusForbidden)), request("10.0.0.2:443", "junk"))
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("status %d", w.Code)
 	}
 	// Without the option a broken request is served with the last
 	// verified address.
-	w, r = serve(t, New(xff), "10.0.0.2:443", "junk")
+	w, r = serve(t, New(xff), request("10.0.0.2:443", "junk"))
 	if res, _ := FromRequest(r); w.Code != 200 || res.Reason != core.ReasonBroken || res.String() != "10.0.0.2" {
 		t.Fatalf("status %d, result %+v", w.Code, res)
 	}
 }
 
-func TestFromContextWithoutMiddleware(t *testing.T) {
-	r := httptest.NewRequest("GET", "/", nil)
+func TestFromRequestWithoutMiddleware(t *testing.T) {
+	r := request("10.0.0.2:443", "203.0.113.7")
 	if _, ok := FromRequest(r); ok || ClientIP(r) != "" {
-		t.Fatal("a Result without the middleware")
+		t.Fatal("a Result without the middleware or ConnContext")
 	}
-	if _, ok := ConnInfo(r); ok {
-		t.Fatal("ConnInfo without ConnContext")
+	if _, ok := ConnInfo(httptest.NewRequest("GET", "/", nil)); ok {
+		t.Fatal("ConnInfo without a record")
 	}
 }
 
-// TestMiddlewareAllocations: the middleware costs what net/http charges
-// for storing one value (WithContext's request copy and one context
-// node), and nothing for resolving.
-func TestMiddlewareAllocations(t *testing.T) {
-	h := New(xff)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	r := httptest.NewRequest("GET", "/", nil)
-	r.RemoteAddr = "10.0.0.4:1234"
-	r.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3")
-	w := httptest.NewRecorder()
-	if n := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, r) }); n > 2 {
-		t.Fatalf("%v allocations per request, want at most 2 (WithContext and the context node)", n)
+// TestConnContext: with ConnContext(res) and no middleware at all, a
+// handler's ask is answered from the connection's peer; a middleware on
+// another resolver takes over for its requests.
+func TestConnContext(t *testing.T) {
+	ctx := ConnContext(xff)(context.Background(), sockettest.Conn("10.0.0.2:443"))
+	r := httptest.NewRequestWithContext(ctx, "GET", "/", nil)
+	r.Header.Set("X-Forwarded-For", "203.0.113.7")
+	if got, ok := FromRequest(r); !ok || got.String() != "203.0.113.7" || got.Peer.String() != "10.0.0.2:443" {
+		t.Errorf("ConnContext alone: %+v %v", got, ok)
 	}
+	if info, ok := ConnInfo(r); !ok || info.SocketPeer.String() != "10.0.0.2:443" {
+		t.Errorf("ConnInfo %+v %v", info, ok)
+	}
+	loopback := core.MustNew(core.Config{TrustedProxies: []string{"loopback"}, Header: "X-Forwarded-For"})
+	_, seen := serve(t, New(loopback), r)
+	if got, _ := FromRequest(seen); got.Reason != core.ReasonPeerUntrusted {
+		t.Errorf("another middleware's resolver: %+v", got)
+	}
+	mustPanic(t, func() { ConnContext(nil) })
+}
+
+// TestNoRecord: without a record of the connection the peer is RemoteAddr's
+// text, which nothing vouches for: the answer is no-peer, whatever the text
+// says, and the server's error log says why, once.
+func TestNoRecord(t *testing.T) {
+	var log strings.Builder
+	mw := New(xff)
+	for _, remote := range []string{"10.0.0.2:443", "6.6.6.6:1234", "junk"} {
+		r := request("", "203.0.113.7")
+		r.RemoteAddr = remote
+		srv := &http.Server{ErrorLog: logTo(&log)}
+		r = r.WithContext(context.WithValue(r.Context(), http.ServerContextKey, srv))
+		_, seen := serve(t, mw, r)
+		got, _ := FromRequest(seen)
+		if got.Reason != core.ReasonNoPeer || got.IsValid() || got.Peer.Provenance() != core.ProvenanceUnattested {
+			t.Errorf("%s: %+v", remote, got)
+		}
+	}
+	if n := strings.Count(log.String(), "nethttpmw.ConnContext(res)"); n != 1 {
+		t.Errorf("error log said it %d times:\n%s", n, log.String())
+	}
+}
+
+// TestAllocations pins what a request costs: nothing when the handler
+// does not ask, nothing to resolve when it asks for the Result, the
+// string when it asks for ClientIP; a middleware on a resolver that is not
+// the connection's pays the request copy and its context node.
+func TestAllocations(t *testing.T) {
+	ctx := ConnContext(xff)(context.Background(), sockettest.Conn("10.0.0.2:443"))
+	r := httptest.NewRequestWithContext(ctx, "GET", "/", nil)
+	r.RemoteAddr = "10.0.0.2:443"
+	r.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.3")
+	w := httptest.NewRecorder()
+	var sink string
+	for _, tc := range []struct {
+		name string
+		mw   func(http.Handler) http.Handler
+		ask  func(*http.Request)
+		want float64
+	}{
+		{"does not ask", New(xff), func(*http.Request) {}, 0},
+		{"asks FromRequest", New(xff), func(r *http.Request) { FromRequest(r) }, 0},
+		{"asks ClientIP", New(xff), func(r *http.Request) { sink = ClientIP(r) }, 1},
+		{"hook", New(xff, WithHook(func(core.Result) {})), func(*http.Request) {}, 0},
+		{"WithRemoteAddr", New(xff, WithRemoteAddr()), func(*http.Request) {}, 2},
+		{"another resolver", New(core.MustNew(core.Config{Header: "X-Forwarded-For"})), func(*http.Request) {}, 2},
+	} {
+		h := tc.mw(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { tc.ask(r) }))
+		if n := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, r) }); n != tc.want {
+			t.Errorf("%s: %v allocations per request, want %v", tc.name, n, tc.want)
+		}
+	}
+	_ = sink
 }
 
 // TestUnixPeerNamedLikeAnAddress: on a Unix-socket listener RemoteAddr is

@@ -2,7 +2,7 @@ package nethttpmw
 
 import (
 	"github.com/trustedip/trustedip/core"
-	"github.com/trustedip/trustedip/internal/adapt"
+	"github.com/trustedip/trustedip/core/adapt"
 )
 
 // Option configures the middleware.
@@ -31,17 +31,22 @@ func WithHook(hook func(core.Result)) Option {
 	return func(o *options) { o.Hook = hook }
 }
 
-// WithRemoteAddr rewrites r.RemoteAddr to the verified client as
-// "ip:port", so that code reading only RemoteAddr (loggers, older
-// middleware, httputil.ReverseProxy's X-Forwarded-For) agrees with the
-// Result. The port is the one the answer came with: the peer's, or the one
-// written in the header hop, or 0 when the hop had none. Without a client
-// address (an untrusted Unix-socket peer) RemoteAddr is "": on a Unix
+// WithRemoteAddr makes r.RemoteAddr the verified client as "ip:port", so
+// that code reading only RemoteAddr (loggers, older middleware,
+// httputil.ReverseProxy's X-Forwarded-For) agrees with the Result. The
+// port is the one the answer came with: the peer's, or the one written in
+// the header hop, or 0 when the hop had none (X-Forwarded-For rarely
+// carries one). Without a client address RemoteAddr is "": on a Unix
 // socket it would otherwise be the name the client bound its own socket
-// to, which reads like an address to code that parses it. It costs no
-// allocation: the text is written with the stored Result. A second middleware of this package on the same
-// request (installed twice, or with another Resolver) resolves from the
-// socket peer the first one saw, not from the rewritten RemoteAddr.
+// to, which reads like an address to code that parses it.
+//
+// It resolves every request before the handler runs, and hands the
+// handlers a copy of the request with the new RemoteAddr (net/http's rule
+// is that a handler does not change the request it was given) unless the
+// text is the same, as it is for a direct client: two allocations for a
+// proxied client, none for a direct one. A second middleware of this
+// package on the same request resolves from the connection, not from the
+// rewritten text.
 func WithRemoteAddr() Option {
 	return func(o *options) { o.remoteAddr = true }
 }

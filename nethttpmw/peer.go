@@ -8,44 +8,39 @@ import (
 	"github.com/trustedip/trustedip/core/netconn"
 )
 
-// Peer returns the socket peer r is resolved from. It is taken from the
-// connection wherever net/http lets it be found, not from the RemoteAddr
-// text alone: on a Unix-socket listener RemoteAddr is the name the client
-// bound its own socket to, and "127.0.0.1:1" is as valid a file name as
-// any, so trusting the text would let a local client choose its address.
-//
-// In order:
-//   - a Result an earlier middleware of trustedip stored in r's context:
-//     its Peer, the socket peer it saw, since it may have rewritten
-//     RemoteAddr (WithRemoteAddr);
+// Peer returns the peer r is resolved from, with its provenance. It is the
+// one place that decides this for every net/http-based adapter (this
+// package, ginmw and echomw):
+//   - the connection recorded by ConnContext, netconn.ConnContext,
+//     netconn.NewContext or netconn.QUICContext: the socket peer, or the
+//     client a trusted PROXY header named, or a load balancer whose PROXY
+//     header named no client (its headers never believed), or a QUIC
+//     source not yet validated;
 //   - the connection itself, when the request's context has a Conn
 //     method, as fasthttp's RequestCtx does under fasthttpadaptor;
-//   - the connection recorded by netconn.ConnContext: netconn.PeerOf, which
-//     also knows when a PROXY header named no client;
-//   - http.LocalAddrContextKey, which net/http sets to the listener's
-//     address: on a Unix socket the peer is core.UnixPeer(), whatever
-//     RemoteAddr says;
-//   - r.RemoteAddr, for a TCP connection the "ip:port" net/http wrote.
-//
-// The ginmw and echomw adapters use it too.
+//   - core.UnixPeer() when the listener is a Unix socket
+//     (http.LocalAddrContextKey, which net/http sets from the connection),
+//     whatever name the client bound;
+//   - otherwise the text of r.RemoteAddr, with core.ProvenanceUnattested:
+//     an earlier middleware may have written a client's header there, so
+//     Resolve answers no-peer rather than believe it.
 func Peer(r *http.Request) core.Peer {
 	ctx := r.Context()
-	if prev, ok := core.FromContext(ctx); ok {
-		return prev.Peer
-	}
-	if c, ok := ctx.(interface{ Conn() net.Conn }); ok {
-		// The request's context is its connection's own request, as
-		// fasthttp's RequestCtx is under fasthttpadaptor, which writes
-		// RemoteAddr from whatever the connection says.
-		return netconn.PeerOf(c.Conn())
-	}
 	if p, ok := netconn.PeerFromContext(ctx); ok {
 		return p
+	}
+	if c, ok := ctx.(interface{ Conn() net.Conn }); ok {
+		return netconn.PeerOf(c.Conn())
 	}
 	if a, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr); ok && isUnix(a) {
 		return core.UnixPeer()
 	}
-	return core.ParsePeer(r.RemoteAddr)
+	if r.RemoteAddr == "" || r.RemoteAddr == "@" {
+		// Not a Unix listener, so not the text of a Unix peer: an
+		// adapter wrote "" for a request without an address.
+		return core.Peer{}
+	}
+	return core.ParsePeer(r.RemoteAddr).WithProvenance(core.ProvenanceUnattested)
 }
 
 // isUnix reports whether a listener address is a Unix socket's, of any

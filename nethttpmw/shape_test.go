@@ -43,9 +43,9 @@ func TestConstruction(t *testing.T) {
 func TestHook(t *testing.T) {
 	var seen []core.Result
 	mw := New(xff, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(0))
-	serve(t, mw, "10.0.0.2:1", "203.0.113.7")
-	w, _ := serve(t, mw, "10.0.0.2:1", "junk")
-	serve(t, mw, "198.51.100.1:1", "6.6.6.6")
+	serve(t, mw, request("10.0.0.2:1", "203.0.113.7"))
+	w, _ := serve(t, mw, request("10.0.0.2:1", "junk"))
+	serve(t, mw, request("198.51.100.1:1", "6.6.6.6"))
 	if len(seen) != 3 || seen[0].String() != "203.0.113.7" || seen[1].Reason != core.ReasonBroken || !seen[2].HeaderIgnored || w.Code != http.StatusBadRequest {
 		t.Fatalf("hook saw %+v; broken answered %d", seen, w.Code)
 	}
@@ -57,8 +57,8 @@ func TestTwoResolvers(t *testing.T) {
 	a := New(xff, WithRemoteAddr())
 	b := New(core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustedHops: 2}))
 	for range 3 {
-		_, ra := serve(t, a, "10.0.0.2:1", "203.0.113.9, 203.0.113.7")
-		_, rb := serve(t, b, "10.0.0.2:1", "203.0.113.9, 203.0.113.7")
+		_, ra := serve(t, a, request("10.0.0.2:1", "203.0.113.9, 203.0.113.7"))
+		_, rb := serve(t, b, request("10.0.0.2:1", "203.0.113.9, 203.0.113.7"))
 		if ClientIP(ra) != "203.0.113.7" || ra.RemoteAddr != "203.0.113.7:0" || ClientIP(rb) != "203.0.113.9" || rb.RemoteAddr != "10.0.0.2:1" {
 			t.Fatalf("a: %s %s; b: %s %s", ClientIP(ra), ra.RemoteAddr, ClientIP(rb), rb.RemoteAddr)
 		}

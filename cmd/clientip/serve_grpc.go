@@ -89,12 +89,9 @@ func newGRPCServer(res *core.Resolver, opts serveOptions) (server, error) {
 	if c := opts.tlsConfig(); c != nil {
 		creds = credentials.NewTLS(c)
 	}
-	srv := grpc.NewServer(
-		grpc.Creds(grpcmw.Credentials(creds)),
-		grpc.ChainUnaryInterceptor(grpcmw.UnaryServerInterceptor(res, mwOpts...)),
-		grpc.ChainStreamInterceptor(grpcmw.StreamServerInterceptor(res, mwOpts...)),
+	srv := grpc.NewServer(append(grpcmw.ServerOptions(res, creds, mwOpts...),
 		grpc.MaxHeaderListSize(uint32(opts.maxHeaderBytes)),
-	)
+	)...)
 	srv.RegisterService(&whoamiDesc, struct{}{})
 	// Server reflection, so that grpcurl and other tools can list and call
 	// the service without the .proto file.

@@ -18,14 +18,15 @@ import (
 )
 
 // httpServer runs a handler on net/http, as the net/http, gin and echo
-// servers all do. ConnContext makes each connection's info reachable.
+// servers all do. ConnContext records each connection and res, so that
+// every request's peer is its connection's, with its provenance.
 // With a TLS configuration it serves HTTPS, HTTP/2 included.
 type httpServer struct{ srv *http.Server }
 
-func newHTTPServer(h http.Handler, opts serveOptions) *httpServer {
+func newHTTPServer(h http.Handler, res *core.Resolver, opts serveOptions) *httpServer {
 	return &httpServer{srv: &http.Server{
 		Handler:           h,
-		ConnContext:       netconn.ConnContext,
+		ConnContext:       nethttpmw.ConnContext(res),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    opts.maxHeaderBytes,
@@ -71,7 +72,7 @@ func newNetHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
 		info, _ := nethttpmw.ConnInfo(r)
 		return info
 	})
-	return newHTTPServer(h, opts), nil
+	return newHTTPServer(h, res, opts), nil
 }
 
 // nethttpWhoami is the whoami behind nethttpmw, for the net/http and
@@ -103,7 +104,7 @@ func newGinServer(res *core.Resolver, opts serveOptions) (server, error) {
 		info, _ := ginmw.ConnInfo(c)
 		c.Data(http.StatusOK, "application/json", newWhoami("gin", result, c.ClientIP(), info).json())
 	})
-	return newHTTPServer(engine, opts), nil
+	return newHTTPServer(engine, res, opts), nil
 }
 
 func newEchoServer(res *core.Resolver, opts serveOptions) (server, error) {
@@ -121,5 +122,5 @@ func newEchoServer(res *core.Resolver, opts serveOptions) (server, error) {
 		info, _ := echomw.ConnInfo(c)
 		return c.JSONBlob(http.StatusOK, newWhoami("echo", result, c.RealIP(), info).json())
 	})
-	return newHTTPServer(e, opts), nil
+	return newHTTPServer(e, res, opts), nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/netip"
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
@@ -29,12 +28,9 @@ type http3Server struct {
 	pc  net.PacketConn
 }
 
-// quicInfoKey holds the ConnInfo of the QUIC connection a request came on.
-type quicInfoKey struct{}
-
 func newHTTP3Server(res *core.Resolver, pc net.PacketConn, tlsConf *tls.Config, opts serveOptions) *http3Server {
 	h := nethttpWhoami("http3", res, opts, func(r *http.Request) *netconn.ConnInfo {
-		info, _ := r.Context().Value(quicInfoKey{}).(*netconn.ConnInfo)
+		info, _ := netconn.FromContext(r.Context())
 		return info
 	})
 	return &http3Server{pc: pc, srv: &http3.Server{
@@ -46,22 +42,9 @@ func newHTTP3Server(res *core.Resolver, pc net.PacketConn, tlsConf *tls.Config, 
 		// local address is the address the client sent to, even on a
 		// wildcard socket. That is conn.local in the answer.
 		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
-			local, remote := udpAddrPort(c.LocalAddr()), udpAddrPort(c.RemoteAddr())
-			info := &netconn.ConnInfo{SocketPeer: remote, Local: local, OriginalDst: local, Client: remote}
-			return context.WithValue(ctx, quicInfoKey{}, info)
+			return netconn.QUICContext(ctx, c)
 		},
 	}}
-}
-
-// udpAddrPort returns a UDP address as an AddrPort, v4-mapped addresses
-// unmapped as a dual-stack socket reports them. It is for display.
-func udpAddrPort(a net.Addr) netip.AddrPort {
-	u, ok := a.(*net.UDPAddr)
-	if !ok {
-		return netip.AddrPort{}
-	}
-	ap := u.AddrPort()
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 func (s *http3Server) serve() error {

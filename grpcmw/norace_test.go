@@ -1,0 +1,5 @@
+//go:build !race
+
+package grpcmw
+
+const raceEnabled = false
