@@ -7,11 +7,14 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/trustedip/trustedip v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/echomw v0.0.0-00010101000000-000000000000
+	github.com/trustedip/trustedip/fasthttpmw v0.0.0-00010101000000-000000000000
 	github.com/trustedip/trustedip/ginmw v0.0.0-00010101000000-000000000000
 	github.com/valyala/fasthttp v1.74.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
+
+require github.com/felixge/httpsnoop v1.0.3 // indirect
 
 require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
@@ -21,11 +24,13 @@ require (
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gaissmai/bart v0.30.0 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/go-playground/locales v0.14.1 // indirect
 	github.com/go-playground/universal-translator v0.18.1 // indirect
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/gorilla/handlers v1.5.2
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/compress v1.20.0 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect

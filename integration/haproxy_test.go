@@ -25,8 +25,10 @@ type haproxyRoute struct {
 	// send-proxy-v2, proxy-v2-options, ...
 	server   string
 	upstream string
-	// frontend holds extra frontend lines, such as unique-id-format.
+	// frontend holds extra frontend lines, such as unique-id-format;
+	// backend, extra backend lines, such as option httpchk.
 	frontend []string
+	backend  []string
 }
 
 // haproxyConfig renders a configuration with a frontend and a backend per
@@ -57,6 +59,9 @@ defaults
 		}
 		fmt.Fprintf(&b, "    default_backend be_%s\n", r.name)
 		fmt.Fprintf(&b, "backend be_%s\n    mode %s\n", r.name, r.mode)
+		for _, l := range r.backend {
+			b.WriteString("    " + l + "\n")
+		}
 		server := fmt.Sprintf("    server s1 %s source %s", r.upstream, haproxyProxyAddr)
 		if r.h2 {
 			server += " proto h2"
