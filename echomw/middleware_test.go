@@ -292,7 +292,7 @@ func TestAllocations(t *testing.T) {
 	}{
 		{"Configure, handler does not ask", configured(), noop, 0},
 		{"Configure, c.RealIP()", configured(), readIP, 1},
-		{"Configure and WithHook", configured(WithHook(func(core.Result) {})), noop, 2},
+		{"Configure and WithHook", configured(WithHook(func(context.Context, core.Result) {})), noop, 2},
 	} {
 		if got := allocsPerRequest(tc.e, tc.h) - bare; got != tc.want {
 			t.Errorf("%s: %v allocations more than bare echo, want %v", tc.name, got, tc.want)

@@ -1,6 +1,8 @@
 package echomw
 
 import (
+	"context"
+
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/adapt"
 	"github.com/trustedip/trustedip/nethttpmw"
@@ -43,11 +45,11 @@ func WithRejectBroken(status int) Option {
 	return func(o *options) { o.RejectBroken, o.Status = true, status }
 }
 
-// WithHook calls hook with every request's Result, before the handlers
+// WithHook calls hook with every request's context and Result, before the handlers
 // after the middleware run and before a broken request is refused: for
 // logging, metrics, or counting requests whose untrusted peer sent the
 // header (Result.HeaderIgnored). hook runs on the request's goroutine and
 // must not block it.
-func WithHook(hook func(core.Result)) Option {
+func WithHook(hook func(context.Context, core.Result)) Option {
 	return func(o *options) { o.Hook = hook }
 }

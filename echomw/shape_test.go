@@ -1,6 +1,7 @@
 package echomw
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func TestConstruction(t *testing.T) {
 func TestHook(t *testing.T) {
 	var seen []core.Result
 	e := echo.New()
-	if err := Configure(e, xff, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(0)); err != nil {
+	if err := Configure(e, xff, WithHook(func(_ context.Context, r core.Result) { seen = append(seen, r) }), WithRejectBroken(0)); err != nil {
 		t.Fatal(err)
 	}
 	e.GET("/", func(echo.Context) error { return nil })

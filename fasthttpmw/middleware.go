@@ -34,7 +34,7 @@ func New(res *core.Resolver, next fasthttp.RequestHandler, opts ...Option) fasth
 		ctx.SetUserValue(resolverKey{}, res)
 		if eager {
 			r := resolve(res, ctx)
-			if !o.Admit(r) {
+			if !o.Admit(ctx, r) {
 				ctx.Error(adapt.RejectMessage, o.Status)
 				return
 			}

@@ -1,6 +1,8 @@
 package fasthttpmw
 
 import (
+	"context"
+
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/adapt"
 )
@@ -22,11 +24,11 @@ func WithRejectBroken(status int) Option {
 	return func(o *options) { o.RejectBroken, o.Status = true, status }
 }
 
-// WithHook calls hook with every request's Result, before next runs and
+// WithHook calls hook with every request's context and Result, before next runs and
 // before a broken request is refused: for logging, metrics, or counting
 // requests whose untrusted peer sent the header (Result.HeaderIgnored).
 // hook runs on the request's goroutine and must not block it.
-func WithHook(hook func(core.Result)) Option {
+func WithHook(hook func(context.Context, core.Result)) Option {
 	return func(o *options) { o.Hook = hook }
 }
 

@@ -1,6 +1,7 @@
 package fasthttpmw
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestConstruction(t *testing.T) {
 func TestHookAndTwoResolvers(t *testing.T) {
 	var seen []core.Result
 	count := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustedHops: 2})
-	a := New(xff, report, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(0))
+	a := New(xff, report, WithHook(func(_ context.Context, r core.Result) { seen = append(seen, r) }), WithRejectBroken(0))
 	b := New(count, report)
 	for range 3 {
 		for _, tc := range []struct {

@@ -1,6 +1,7 @@
 package ginmw
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestConstruction(t *testing.T) {
 func TestHook(t *testing.T) {
 	var seen []core.Result
 	engine := gin.New()
-	if err := Configure(engine, xff, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(0)); err != nil {
+	if err := Configure(engine, xff, WithHook(func(_ context.Context, r core.Result) { seen = append(seen, r) }), WithRejectBroken(0)); err != nil {
 		t.Fatal(err)
 	}
 	engine.GET("/", func(*gin.Context) {})

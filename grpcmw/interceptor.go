@@ -72,7 +72,7 @@ func newOptions(name string, res *core.Resolver, opts []Option) *options {
 func (o *options) prepare(ctx context.Context, res *core.Resolver) (context.Context, error) {
 	if o.eager {
 		r := resolve(ctx, res)
-		if !o.Admit(r) {
+		if !o.Admit(ctx, r) {
 			return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
 		}
 		if o.peer {

@@ -1,6 +1,8 @@
 package grpcmw
 
 import (
+	"context"
+
 	"google.golang.org/grpc/codes"
 
 	"github.com/trustedip/trustedip/core"
@@ -26,11 +28,11 @@ func WithRejectBroken(code codes.Code) Option {
 	return func(o *options) { o.RejectBroken, o.Status = true, int(code) }
 }
 
-// WithHook calls hook with every RPC's Result, before the handler runs and
+// WithHook calls hook with every RPC's context and Result, before the handler runs and
 // before a broken RPC is refused: for logging, metrics, or counting RPCs
 // whose untrusted peer sent the header (Result.HeaderIgnored). hook runs on
 // the RPC's goroutine and must not block it.
-func WithHook(hook func(core.Result)) Option {
+func WithHook(hook func(context.Context, core.Result)) Option {
 	return func(o *options) { o.Hook = hook }
 }
 

@@ -1,6 +1,7 @@
 package grpcmw
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestConstruction(t *testing.T) {
 // with their own.
 func TestHookAndTwoResolvers(t *testing.T) {
 	var seen []core.Result
-	a := UnaryServerInterceptor(loopbackXFF, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(codes.PermissionDenied))
+	a := UnaryServerInterceptor(loopbackXFF, WithHook(func(_ context.Context, r core.Result) { seen = append(seen, r) }), WithRejectBroken(codes.PermissionDenied))
 	b := UnaryServerInterceptor(core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For", TrustedHops: 2}))
 	for range 3 {
 		ctxA, errA := runUnary(t, a, incoming(nil, "10.0.0.2:443", "203.0.113.9, 203.0.113.7"))

@@ -70,7 +70,7 @@ func (m *Middleware) Prepare(r *http.Request) (*http.Request, bool) {
 	rewrite := false
 	if m.eager {
 		result := m.res.Resolve(m.Peer(r), r.Header)
-		if !m.o.Admit(result) {
+		if !m.o.Admit(r.Context(), result) {
 			return r, false
 		}
 		if m.o.remoteAddr {

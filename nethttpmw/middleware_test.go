@@ -194,7 +194,7 @@ func TestAllocations(t *testing.T) {
 		{"does not ask", New(xff), func(*http.Request) {}, 0},
 		{"asks FromRequest", New(xff), func(r *http.Request) { FromRequest(r) }, 0},
 		{"asks ClientIP", New(xff), func(r *http.Request) { sink = ClientIP(r) }, 1},
-		{"hook", New(xff, WithHook(func(core.Result) {})), func(*http.Request) {}, 0},
+		{"hook", New(xff, WithHook(func(context.Context, core.Result) {})), func(*http.Request) {}, 0},
 		{"WithRemoteAddr", New(xff, WithRemoteAddr()), func(*http.Request) {}, 2},
 		{"another resolver", New(core.MustNew(core.Config{Header: "X-Forwarded-For"})), func(*http.Request) {}, 2},
 	} {

@@ -1,6 +1,7 @@
 package nethttpmw
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestConstruction(t *testing.T) {
 // a strict middleware refuses them.
 func TestHook(t *testing.T) {
 	var seen []core.Result
-	mw := New(xff, WithHook(func(r core.Result) { seen = append(seen, r) }), WithRejectBroken(0))
+	mw := New(xff, WithHook(func(_ context.Context, r core.Result) { seen = append(seen, r) }), WithRejectBroken(0))
 	serve(t, mw, request("10.0.0.2:1", "203.0.113.7"))
 	w, _ := serve(t, mw, request("10.0.0.2:1", "junk"))
 	serve(t, mw, request("198.51.100.1:1", "6.6.6.6"))

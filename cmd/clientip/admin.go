@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"expvar"
 	"fmt"
 	"net/http"
@@ -35,11 +36,11 @@ func newMetrics() *metrics {
 // each Result by reason, and the requests that sent a header they were
 // not entitled to, which is what a client writing its own
 // X-Forwarded-For straight to the server looks like.
-func (m *metrics) hook(framework string) func(core.Result) {
+func (m *metrics) hook(framework string) func(context.Context, core.Result) {
 	byReason := new(expvar.Map).Init()
 	m.requests.Set(framework, byReason)
 	m.ignored.Add(framework, 0)
-	return func(r core.Result) {
+	return func(_ context.Context, r core.Result) {
 		byReason.Add(r.Reason.String(), 1)
 		if r.HeaderIgnored {
 			m.ignored.Add(framework, 1)

@@ -79,10 +79,10 @@ var frameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
 type serveOptions struct {
 	rejectBroken   bool
 	maxHeaderBytes int
-	hook           func(core.Result) // sees every Result, for the counters
-	tls            *tls.Config       // when set, the TCP servers serve TLS
-	name           string            // the server's, for its log lines
-	connLog        *connLog          // for what a server reports itself
+	hook           func(context.Context, core.Result) // sees every Result, for the counters
+	tls            *tls.Config                        // when set, the TCP servers serve TLS
+	name           string                             // the server's, for its log lines
+	connLog        *connLog                           // for what a server reports itself
 }
 
 // tlsConfig returns a copy of the TLS configuration for one server, or

@@ -1,6 +1,7 @@
 package adapt_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/trustedip/trustedip/core"
@@ -18,10 +19,10 @@ func ExampleOptions_CheckHTTP() {
 // then Admit (the hook, then the verdict), and only then keep the answer.
 func ExampleOptions_Admit() {
 	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
-	o := adapt.Options{RejectBroken: true, Hook: func(r core.Result) { fmt.Println("hook:", r.Reason) }}
+	o := adapt.Options{RejectBroken: true, Hook: func(_ context.Context, r core.Result) { fmt.Println("hook:", r.Reason) }}
 	if o.Eager(false) {
 		r := res.ResolveValues(core.ParsePeer("10.0.0.2:443"), []string{"junk"})
-		fmt.Println("admitted:", o.Admit(r))
+		fmt.Println("admitted:", o.Admit(context.Background(), r))
 	}
 	// Output:
 	// hook: broken

@@ -1,6 +1,7 @@
 package adapt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,8 +19,10 @@ type Options struct {
 	// with Status: an HTTP status, or for gRPC a status code.
 	RejectBroken bool
 	Status       int
-	// Hook sees every Result, refused ones included, before the handler.
-	Hook func(core.Result)
+	// Hook sees every Result, refused ones included, before the handler,
+	// with the request's context (for a request-scoped logger, or the
+	// request's trace span).
+	Hook func(context.Context, core.Result)
 }
 
 // CheckHTTP validates o and res for an HTTP adapter's constructor named

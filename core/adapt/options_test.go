@@ -1,6 +1,7 @@
 package adapt
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -57,7 +58,7 @@ func TestSequence(t *testing.T) {
 	broken := core.Result{Reason: core.ReasonBroken}
 	fine := core.Result{Reason: core.ReasonHeader}
 	var seen []core.Reason
-	hook := func(r core.Result) { seen = append(seen, r.Reason) }
+	hook := func(_ context.Context, r core.Result) { seen = append(seen, r.Reason) }
 	for _, tt := range []struct {
 		o                 Options
 		keep, eager       bool
@@ -73,10 +74,10 @@ func TestSequence(t *testing.T) {
 		if got := tt.o.Eager(tt.keep); got != tt.eager {
 			t.Errorf("%+v keep %v: Eager %v", tt.o, tt.keep, got)
 		}
-		if got := tt.o.Admit(broken); got != tt.admitBroken {
+		if got := tt.o.Admit(context.Background(), broken); got != tt.admitBroken {
 			t.Errorf("%+v: Admit(broken) %v", tt.o, got)
 		}
-		if !tt.o.Admit(fine) {
+		if !tt.o.Admit(context.Background(), fine) {
 			t.Errorf("%+v: refused a fine request", tt.o)
 		}
 		if tt.o.Hook != nil && len(seen) != 2 {

@@ -1,6 +1,10 @@
 package adapt
 
-import "github.com/trustedip/trustedip/core"
+import (
+	"context"
+
+	"github.com/trustedip/trustedip/core"
+)
 
 // Eager reports whether a request must be resolved before its handler
 // runs: for the hook, to refuse broken requests, or because keep is set,
@@ -11,13 +15,14 @@ func (o *Options) Eager(keep bool) bool {
 	return keep || o.Hook != nil || o.RejectBroken
 }
 
-// Admit is the step after resolving: it calls the hook with r and reports
+// Admit is the step after resolving: it calls the hook with ctx, the
+// request's context, and r, and reports
 // whether the request may go on. It is false for a broken request under
 // RejectBroken; the adapter then refuses it the framework's way, before it
 // keeps anything of r.
-func (o *Options) Admit(r core.Result) bool {
+func (o *Options) Admit(ctx context.Context, r core.Result) bool {
 	if o.Hook != nil {
-		o.Hook(r)
+		o.Hook(ctx, r)
 	}
 	return !o.RejectBroken || r.Reason != core.ReasonBroken
 }
