@@ -120,15 +120,6 @@ func zoneOK[T text](s T, at int) bool {
 	return true
 }
 
-func hasColon[T text](s T) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			return true
-		}
-	}
-	return false
-}
-
 // parsePort parses a decimal port, 0..65535, of one to five digits.
 func parsePort[T text](s T) (uint16, bool) {
 	if len(s) == 0 || len(s) > 5 {
@@ -146,18 +137,4 @@ func parsePort[T text](s T) (uint16, bool) {
 		return 0, false
 	}
 	return uint16(v), true
-}
-
-// trimSpace removes the spaces and horizontal tabs that HTTP allows around
-// list elements. Nothing else is trimmed: a CR or LF inside a value is not
-// optional whitespace and must make the token invalid.
-func trimSpace[T text](s T) T {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	return s[i:j]
 }

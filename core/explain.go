@@ -73,6 +73,16 @@ func (r *Resolver) Explain(p Peer, h http.Header) Explanation {
 // ExplainValues is Explain for the lines of the configured header, as
 // ResolveValues takes them.
 func (r *Resolver) ExplainValues(p Peer, lines []string) Explanation {
+	return explain(r, p, lines)
+}
+
+// ExplainBytes is Explain for header lines given as byte slices, as
+// ResolveBytes takes them. The slices are only read during the call.
+func (r *Resolver) ExplainBytes(p Peer, lines [][]byte) Explanation {
+	return explain(r, p, lines)
+}
+
+func explain[T text](r *Resolver, p Peer, lines []T) Explanation {
 	tr := &tracer{r: r, s: r.load()}
 	h, n, reason := resolve(r, tr.s, p, lines, tr)
 	return Explanation{Result: r.result(p, h, n, reason, len(lines) > 0), Steps: tr.steps}

@@ -119,6 +119,8 @@ func FuzzResolve(f *testing.F) {
 		}
 		if ex := r.ExplainValues(peer, lines); ex.Result != got || len(ex.Steps) == 0 {
 			t.Fatalf("Explain = %+v, Resolve = %+v", ex.Result, got)
+		} else if exb := r.ExplainBytes(peer, b); exb.String() != ex.String() {
+			t.Fatalf("ExplainBytes:\n%s\nExplainValues:\n%s", exb, ex)
 		}
 		if r.HeaderKey() != "" {
 			h := http.Header{}

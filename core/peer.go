@@ -183,3 +183,12 @@ func (p Peer) String() string {
 // MarshalText implements encoding.TextMarshaler with String's form, so a
 // Peer is a string in JSON and in logs.
 func (p Peer) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler for String's form, as
+// ParsePeer reads it. Text does not carry provenance: the peer read back
+// is ProvenanceSocket, as ParsePeer's are, so read back only text the
+// program wrote or vouches for.
+func (p *Peer) UnmarshalText(b []byte) error {
+	*p = ParsePeer(string(b))
+	return nil
+}

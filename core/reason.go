@@ -32,24 +32,23 @@ const (
 	ReasonBroken
 )
 
+// reasonNames are the reasons' kebab-case names, the one list String,
+// MarshalText and UnmarshalText read.
+var reasonNames = [...]string{
+	ReasonUnset:         "",
+	ReasonPeerUntrusted: "peer-untrusted",
+	ReasonNoPeer:        "no-peer",
+	ReasonNoHeader:      "no-header",
+	ReasonHeader:        "header",
+	ReasonAllTrusted:    "all-trusted",
+	ReasonBroken:        "broken",
+}
+
 // String returns the kebab-case name used in logs, JSON and the contract,
 // or "" for ReasonUnset.
 func (r Reason) String() string {
-	switch r {
-	case ReasonUnset:
-		return ""
-	case ReasonPeerUntrusted:
-		return "peer-untrusted"
-	case ReasonNoPeer:
-		return "no-peer"
-	case ReasonNoHeader:
-		return "no-header"
-	case ReasonHeader:
-		return "header"
-	case ReasonAllTrusted:
-		return "all-trusted"
-	case ReasonBroken:
-		return "broken"
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
 	}
 	return fmt.Sprintf("Reason(%d)", uint8(r))
 }
@@ -57,8 +56,20 @@ func (r Reason) String() string {
 // MarshalText implements encoding.TextMarshaler with the kebab-case name;
 // ReasonUnset is the empty text.
 func (r Reason) MarshalText() ([]byte, error) {
-	if r > ReasonBroken {
+	if int(r) >= len(reasonNames) {
 		return nil, fmt.Errorf("core: cannot marshal %v", r)
 	}
 	return []byte(r.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler for String's form, so
+// that a Result read back from JSON or a log keeps its Reason.
+func (r *Reason) UnmarshalText(b []byte) error {
+	for i, name := range reasonNames {
+		if string(b) == name {
+			*r = Reason(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("core: unknown reason %q", b)
 }

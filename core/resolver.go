@@ -17,9 +17,9 @@ import (
 type Resolver struct {
 	// The header is fixed at New: adapters read its lines before they
 	// ask, so a request must not be decided under another header's rules.
-	header string // canonical MIME form, the http.Header key; "" for none
-	lower  string // lowercase form, the gRPC metadata key
-	kind   headerKind
+	header      string // canonical MIME form, the http.Header key; "" for none
+	metadataKey string // lowercase form, the gRPC metadata key
+	kind        headerKind
 
 	state atomic.Pointer[state]
 }
@@ -53,8 +53,8 @@ func New(cfg Config, opts ...Option) (*Resolver, error) {
 			return nil, &ConfigError{Field: "header", Err: errors.New("not a valid HTTP header name: " + strconv.Quote(cfg.Header))}
 		}
 		r.header = textproto.CanonicalMIMEHeaderKey(cfg.Header)
-		r.lower = strings.ToLower(cfg.Header)
-		switch r.lower {
+		r.metadataKey = strings.ToLower(cfg.Header)
+		switch r.metadataKey {
 		case "x-forwarded-for":
 			r.kind = kindXFF
 		case "forwarded":
@@ -165,7 +165,7 @@ func (r *Resolver) HeaderKey() string { return r.header }
 
 // MetadataKey returns the configured header in lowercase, the form HTTP/2
 // and gRPC metadata use ("x-forwarded-for"), or "" when none is configured.
-func (r *Resolver) MetadataKey() string { return r.lower }
+func (r *Resolver) MetadataKey() string { return r.metadataKey }
 
 // Resolve decides the client address of a request from its socket peer
 // and its headers. Every line of the configured header is read: a client
@@ -218,30 +218,4 @@ func (r *Resolver) result(p Peer, h hop, n int, reason Reason, sent bool) Result
 	}
 	res.HeaderIgnored = sent && r.kind != kindNone && (reason == ReasonPeerUntrusted || reason == ReasonNoPeer)
 	return res
-}
-
-// isToken reports whether s is an RFC 9110 token, the syntax of a header
-// name.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
 }
