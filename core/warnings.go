@@ -8,9 +8,10 @@ import (
 )
 
 // Warning is something in a Config that is valid but likely a mistake: a
-// setting that silently trusts too much, or reads nothing. New and Update
-// accept such a Config; Resolver.Warnings returns what they found, for the
-// program to log at start.
+// setting that silently trusts too much or too little, or reads nothing,
+// or a preset whose embedded copy has aged. New and Update accept such a
+// Config; Resolver.Warnings returns what they found, on the day they ran,
+// for the program to log at start.
 type Warning struct {
 	Field   string // the JSON name of the field, with the entry's index for a list
 	Message string
