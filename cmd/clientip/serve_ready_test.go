@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustedip/trustedip/core"
 )
@@ -24,20 +25,44 @@ func serveOutput(t *testing.T, args ...string) []string {
 		done <- serve(ctx, args, pw, io.Discard)
 		pw.Close()
 	}()
-	var lines []string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.HasPrefix(sc.Text(), "stop: ") {
-			break
+	// The lines come on a channel so that a serve that never says how to
+	// stop fails the test instead of hanging it.
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		io.Copy(io.Discard, pr)
+	}()
+	var got []string
+	timeout := time.After(time.Minute)
+read:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				break read
+			}
+			got = append(got, l)
+			if strings.HasPrefix(l, "stop: ") {
+				break read
+			}
+		case <-timeout:
+			cancel()
+			t.Fatalf("serve printed %q and then nothing for a minute", got)
 		}
 	}
-	go io.Copy(io.Discard, pr)
+	go func() {
+		for range lines {
+		}
+	}()
 	cancel()
 	if err := <-done; err != nil {
-		t.Fatalf("serve: %v; printed %q", err, lines)
+		t.Fatalf("serve: %v; printed %q", err, got)
 	}
-	return lines
+	return got
 }
 
 // TestServeSaysWhenReady: once every server listens, serve prints where

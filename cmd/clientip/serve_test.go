@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -361,12 +362,19 @@ func TestServeRejectBroken(t *testing.T) {
 	}
 }
 
+// TestServeUsageErrors: each mistake on the command line is a usage error
+// (exit status 2) that says what is wrong. serve runs with a context that
+// is already done and a listener on a free port, so that a mistake let
+// through makes serve return at once, failing the test, rather than
+// serve until a signal.
 func TestServeUsageErrors(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
 	for _, tc := range []struct {
 		args []string
 		want string // in the message
 	}{
-		{[]string{"--trusted", "10.0.0.0/33"}, `clientip serve: --trusted: trusted_proxies[0] "10.0.0.0/33"`},
+		{[]string{"--trusted", "10.0.0.0/33"}, `--trusted: trusted_proxies[0] "10.0.0.0/33"`},
 		{[]string{"--proxy-protocol-from", "nonsense"}, "--proxy-protocol-from"},
 		{[]string{"--nethttp", "127.0.0.1:0", "extra"}, `unexpected argument "extra"`},
 		{[]string{"--config", filepath.Join(t.TempDir(), "missing.json")}, "--config"},
@@ -381,11 +389,11 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--trusted-format", "aws", "--refresh", "1m"}, "--trusted-format and --refresh need --trusted-file or --trusted-url; alone they do nothing"},
 		{[]string{"--srcauth-interval", "1s"}, "--srcauth-interval needs --srcauth IFACE"},
 		// A bad value names the flag it came from.
-		{[]string{"--hops", "-1"}, "clientip serve: --hops: trusted_hops: must be 0"},
+		{[]string{"--hops", "-1"}, "--hops: trusted_hops: must be 0"},
 	} {
-		var errOut strings.Builder
-		if code := run(append([]string{"serve"}, tc.args...), nil, io.Discard, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut.String(), tc.want)
+		err := serve(done, append(tc.args, "--nethttp", "127.0.0.1:0"), io.Discard, io.Discard)
+		if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v; want a usage error with %q", tc.args, err, tc.want)
 		}
 	}
 	// A port in use is a runtime error, not a usage one.
