@@ -83,7 +83,17 @@ func TestWarnings(t *testing.T) {
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: xff}, nil},
 		{Config{TrustedProxies: []string{"10.0.0.0/8", "loopback"}, TrustedPeers: []string{"10.0.0.5"}, Header: "Forwarded", TrustedHops: 1}, nil},
 		{Config{}, nil},
-		{Config{Header: "X-Real-IP"}, nil},
+		{Config{TrustUnixSocket: true, Header: xff}, nil},
+		{Config{TrustedPeers: []string{"10.0.0.5"}, Header: xff}, nil},
+		// A header, or a count of hops, with nobody trusted is never read.
+		{Config{Header: xff}, []string{"header: nobody is trusted to send X-Forwarded-For, so it is never read and every request's client is its socket peer (behind a proxy, the proxy); list the proxy"}},
+		{Config{Header: "X-Real-IP"}, []string{"header: nobody is trusted to send X-Real-IP, so it is never read"}},
+		{Config{Header: "Forwarded", TrustedHops: 2}, []string{"trusted_hops: 2 counts hops only in a request from a trusted peer, and nobody is trusted, so every request's client is its socket peer"}},
+		{Config{Header: "xff"}, []string{"header: nobody is trusted to send xff", `header: "xff" is read as a header holding a single address; did you mean X-Forwarded-For?`}},
+		// A single-address header is believed whole: the proxy must set it.
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Real-IP"},
+			[]string{"header: X-Real-IP holds a single address, believed whole from a trusted peer: the proxy must overwrite it with the address it sees, or a client's own passes through (nginx passes it unless told: proxy_set_header X-Real-IP $remote_addr)"}},
+		{Config{TrustUnixSocket: true, Header: "cf-connecting-ip"}, []string{"header: cf-connecting-ip holds a single address"}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}}, []string{"header: proxies are trusted but no header is configured"}},
 		{Config{TrustedPeers: []string{"10.0.0.5"}}, []string{"header: proxies are trusted but no header is configured"}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8", "10.0.0.1/8"}, Header: xff},
@@ -93,7 +103,7 @@ func TestWarnings(t *testing.T) {
 		{Config{TrustedProxies: []string{"0.0.0.0/0"}, Header: xff},
 			[]string{`trusted_proxies[0]: "0.0.0.0/0" trusts every address, so any client can write its own X-Forwarded-For`}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustedPeers: []string{"::/0"}, Header: "x-real-ip"},
-			[]string{`trusted_peers[0]: "::/0" trusts every address, so any client can write its own X-Real-Ip`}},
+			[]string{`trusted_peers[0]: "::/0" trusts every address, so any client can write its own X-Real-Ip`, "header: x-real-ip holds a single address"}},
 		{Config{TrustedProxies: []string{"::ffff:0.0.0.0/96"}, Header: xff}, []string{"trusts every address"}},
 		{Config{TrustedProxies: []string{"0.0.0.0/0"}}, []string{"header: proxies are trusted but no header"}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "xff"}, []string{`header: "xff" is read as a header holding a single address; did you mean X-Forwarded-For?`}},
@@ -104,11 +114,12 @@ func TestWarnings(t *testing.T) {
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "Forwarded-For"}, []string{"did you mean X-Forwarded-For?"}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X_Real_IP"}, []string{"did you mean X-Real-IP?"}},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "CF-Connecting-IPs"}, []string{"did you mean CF-Connecting-IP?"}},
-		// Known names, in any case, and names far from any known one.
-		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "x-real-ip"}, nil},
+		// Known names, in any case, and names far from any known one: not
+		// misspelt, and X-Forwarded-For and Forwarded are lists.
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "x-forwarded-for"}, nil},
 		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "FORWARDED"}, nil},
-		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "True-Client-IP"}, nil},
-		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-My-Edge-Client"}, nil},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "True-Client-IP"}, []string{"header: True-Client-IP holds a single address"}},
+		{Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-My-Edge-Client"}, []string{"header: X-My-Edge-Client holds a single address"}},
 	} {
 		r, err := New(tt.cfg)
 		if err != nil {

@@ -2,8 +2,10 @@ package core
 
 import (
 	"embed"
+	"errors"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // The providers' published ranges, embedded so that presets work offline.
@@ -35,18 +37,73 @@ func lookupPreset(name string) ([]netip.Prefix, bool) {
 		return mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"), true
 	case "linklocal":
 		return mustPrefixes("169.254.0.0/16", "fe80::/10"), true
-	case "cloudflare":
-		return presetFile("cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt"), true
-	case "cloudfront":
-		return presetFile("cloudfront.txt"), true
-	case "fastly":
-		return presetFile("fastly.txt"), true
-	case "gcp-lb":
-		return presetFile("gcp-lb.txt"), true
-	case "azure-frontdoor":
-		return presetFile("azure-frontdoor.txt"), true
+	}
+	if files := providerFiles(name); files != nil {
+		return presetFile(files...), true
 	}
 	return nil, false
+}
+
+// providerFiles returns the embedded files of a provider's preset, or nil
+// for a preset of fixed ranges (loopback, private, linklocal) and for a
+// name that is no preset.
+func providerFiles(name string) []string {
+	switch strings.ToLower(name) {
+	case "cloudflare":
+		return []string{"cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt"}
+	case "cloudfront":
+		return []string{"cloudfront.txt"}
+	case "fastly":
+		return []string{"fastly.txt"}
+	case "gcp-lb":
+		return []string{"gcp-lb.txt"}
+	case "azure-frontdoor":
+		return []string{"azure-frontdoor.txt"}
+	}
+	return nil
+}
+
+// presetMaxAge is how old a provider's embedded list may be before
+// Warnings reports it. Providers change their ranges every few weeks; a
+// copy three months old has likely missed a change.
+const presetMaxAge = 90 * 24 * time.Hour
+
+// presetDate returns the date of a provider's preset: the day its
+// embedded copy was last known to match the provider's list, from the
+// "# As of:" line of its file (the oldest, when it has several). It
+// reports false for a preset of fixed ranges, which does not age, and for
+// a name that is no preset. Like presetFile, it panics on a file of ours
+// without a readable date, which TestPresetDates keeps from shipping.
+func presetDate(name string) (time.Time, bool) {
+	var oldest time.Time
+	for _, n := range providerFiles(name) {
+		d, err := fileDate(n)
+		if err != nil {
+			panic("core: preset file " + n + ": " + err.Error())
+		}
+		if oldest.IsZero() || d.Before(oldest) {
+			oldest = d
+		}
+	}
+	return oldest, !oldest.IsZero()
+}
+
+// fileDate reads the "# As of: YYYY-MM-DD" line of an embedded preset file.
+func fileDate(name string) (time.Time, error) {
+	data, err := presetFiles.ReadFile("presets/" + name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for line := range strings.Lines(string(data)) {
+		if !strings.HasPrefix(line, "#") {
+			break // the header is over
+		}
+		if rest, ok := strings.CutPrefix(line, "# As of:"); ok {
+			day, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			return time.Parse(time.DateOnly, day)
+		}
+	}
+	return time.Time{}, errors.New(`no "# As of: YYYY-MM-DD" line in the header`)
 }
 
 // presetNames lists the preset names, for error messages.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -23,6 +24,8 @@ Explains one decision: the peer, each hop inspected, and the answer.
 Without --config the configuration is serve's default,
   {"trusted_proxies":["127.0.0.1","::1"],"header":"X-Forwarded-For"}
 and the config flags change it field by field.
+
+` + configFlagsHelp + `
 
 With --jsonl, reads one case per line on stdin,
   {"name":..., "config":{...}, "peer":"...", "headers":[["Name","value"],...]}
@@ -42,7 +45,7 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	var (
 		cf      configFlags
-		peer    = fs.String("peer", "", "socket peer: ip:port, [ipv6]:port, or @ for a Unix socket")
+		peer    = fs.String("peer", "", "socket peer: ip:port, [ipv6]:port, a bare address, or @ for a Unix socket")
 		headers headerFlag
 		jsonl   = fs.Bool("jsonl", false, "run JSON-lines cases from stdin")
 		asJSON  = fs.Bool("json", false, "print the explanation as JSON")
@@ -77,10 +80,15 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if !seen {
 		return usagef("--peer is required (use --peer @ for a Unix socket)")
 	}
+	p, err := parsePeerFlag(*peer)
+	if err != nil {
+		return err
+	}
 	r, _, err := cf.resolver(fs, defaultConfig(), stderr)
 	if err != nil {
 		return err
 	}
+	writeWarnings(stderr, r)
 	for _, name := range slices.Sorted(maps.Keys(headers.h)) {
 		if name != r.HeaderKey() {
 			configured := r.HeaderKey()
@@ -90,7 +98,7 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "clientip: note: -H %s is not the configured header (%s), so it is not read; use --header %s to read it\n", name, configured, name)
 		}
 	}
-	ex := r.Explain(core.ParsePeer(*peer), headers.h)
+	ex := r.Explain(p, headers.h)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -98,6 +106,23 @@ func runResolve(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	_, err = fmt.Fprintln(stdout, ex)
 	return err
+}
+
+// parsePeerFlag reads --peer as a socket could have given it: an IP
+// endpoint, or "@" or "" for a Unix socket. Text that is neither is a
+// mistake on the command line, not a request from an unknown peer.
+func parsePeerFlag(s string) (core.Peer, error) {
+	p := core.ParsePeer(s)
+	if p.IsIP() || p.IsUnix() {
+		return p, nil
+	}
+	if a, err := netip.ParseAddrPort(s); err == nil && a.Addr().IsUnspecified() {
+		return p, usagef("--peer %q: the unspecified address is no connection's peer", s)
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.IsUnspecified() {
+		return p, usagef("--peer %q: the unspecified address is no connection's peer", s)
+	}
+	return p, usagef("--peer %q: want ip:port, [ipv6]:port, a bare address, or @ for a Unix socket", s)
 }
 
 // runBatch runs conformance cases: one JSON object in, one out, in order.

@@ -196,3 +196,72 @@ func TestResolveDefaultsAndNotes(t *testing.T) {
 		t.Errorf("--trusted-peers: exit %d\n%s", code, out)
 	}
 }
+
+// TestResolvePeerFlag: a --peer that no socket could have given is a
+// usage error naming the flag, not a request from an unknown peer; "@"
+// and "" are a Unix socket's, as in RemoteAddr.
+func TestResolvePeerFlag(t *testing.T) {
+	for _, tc := range []struct {
+		peer string
+		want string // in stderr
+	}{
+		{"10.0.0.300:1", `clientip resolve: --peer "10.0.0.300:1": want ip:port, [ipv6]:port, a bare address, or @ for a Unix socket`},
+		{"localhost:80", `--peer "localhost:80": want ip:port`},
+		{"1.2.3.4:99999", `--peer "1.2.3.4:99999"`},
+		{"0.0.0.0:1", `--peer "0.0.0.0:1": the unspecified address is no connection's peer`},
+		{"::", `--peer "::": the unspecified address`},
+	} {
+		code, out, errOut := runCLI(t, "", "resolve", "--peer", tc.peer)
+		if code != 2 || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("--peer %q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.peer, code, out, errOut, tc.want)
+		}
+	}
+	for _, peer := range []string{"@", ""} {
+		code, out, errOut := runCLI(t, "", "resolve", "--peer", peer)
+		if code != 0 || !strings.Contains(out, "=> no client address (no-peer)") {
+			t.Errorf("--peer %q: exit %d\n%s\n%s", peer, code, out, errOut)
+		}
+	}
+	for _, peer := range []string{"203.0.113.7", "[2001:db8::1]:443", "::ffff:203.0.113.7"} {
+		if code, out, errOut := runCLI(t, "", "resolve", "--peer", peer); code != 0 || !strings.Contains(out, "(peer-untrusted)") {
+			t.Errorf("--peer %q: exit %d\n%s\n%s", peer, code, out, errOut)
+		}
+	}
+}
+
+// TestResolveFlagsWinOverConfig: a flag that sets a field of --config
+// wins, and resolve says so at run time and in its help.
+func TestResolveFlagsWinOverConfig(t *testing.T) {
+	file := writeConfig(t, `{"trusted_proxies":["10.0.0.0/8"],"header":"X-Forwarded-For"}`)
+	code, out, errOut := runCLI(t, "", "resolve", "--config", file, "--trusted", "192.0.2.0/24", "--header", "Forwarded",
+		"--peer", "10.0.0.2:1", "-H", "Forwarded: for=203.0.113.7")
+	wantNotes := "clientip: note: --header wins over header in " + file + "\n" +
+		"clientip: note: --trusted wins over trusted_proxies in " + file + "\n"
+	if code != 0 || !strings.Contains(out, "(peer-untrusted)") || errOut != wantNotes {
+		t.Errorf("exit %d\n%s\nstderr %q\nwant   %q", code, out, errOut, wantNotes)
+	}
+	// Without --config the flags change the default: nothing to say.
+	if code, _, errOut := runCLI(t, "", "resolve", "--trusted", "192.0.2.0/24", "--peer", "10.0.0.2:1"); code != 0 || errOut != "" {
+		t.Errorf("without --config: exit %d, stderr %q", code, errOut)
+	}
+	// A bad value names where it came from: the flag, or the file.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", file, "--hops", "-2"}, "clientip resolve: --hops: trusted_hops: must be 0"},
+		{[]string{"--config", file, "--trusted", "bogus"}, `clientip resolve: --trusted: trusted_proxies[0] "bogus"`},
+		{[]string{"--config", writeConfig(t, `{"trusted_proxies":["bogus"]}`)}, `config.json: trusted_proxies[0] "bogus"`},
+	} {
+		code, _, errOut := runCLI(t, "", append(append([]string{"resolve"}, tc.args...), "--peer", "10.0.0.2:1")...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	_, _, help := runCLI(t, "", "resolve", "-h")
+	for _, want := range []string{"a flag wins over the file", "(wins over trusted_proxies in --config)"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("resolve -h lacks %q", want)
+		}
+	}
+}

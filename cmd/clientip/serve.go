@@ -32,8 +32,9 @@ const serveUsage = `Usage:
 
 A whoami server on every adapter, for checking a real proxy setup. Any path
 on the HTTP servers answers 200 with a JSON object: framework, ip, reason,
-peer, header, native (what the framework's own client-IP API reports), and
-conn (socket_peer, local, original_dst, proxy). The gRPC server offers
+peer, header, hop, header_ignored (the peer sent the header and may not),
+native (what the framework's own client-IP API reports), and conn
+(socket_peer, local, original_dst, proxy). The gRPC server offers
 trustedip.v1.WhoAmI/Get (unary) and /Watch (server-streaming, one message),
 google.protobuf.Empty in, google.protobuf.StringValue out, holding the same
 JSON; server reflection is on, so grpcurl can list and call it.
@@ -44,6 +45,9 @@ and the admin server on 127.0.0.1:8086. ADDR is host:port, or
 unix:PATH for a Unix socket. Without --config or config flags the
 configuration is
   ` + `{"trusted_proxies":["127.0.0.1","::1"],"header":"X-Forwarded-For"}` + `
+
+` + configFlagsHelp + `
+
 The admin server answers GET /debug/vars (expvar) with requests counted
 per framework and reason, requests whose untrusted peer sent the header,
 and PROXY connections accepted and rejected by reason.
@@ -67,7 +71,9 @@ monitor mode unless --srcauth-enforce. Its counters are in /debug/vars under
 "srcauth" and in the log every --srcauth-interval; it is detached when serve
 stops.
 
-It serves until SIGINT or SIGTERM, then shuts down gracefully.
+Once every server listens, it prints each one's name and address, one per
+line, then what it trusts and how to stop it. It serves until SIGINT
+(Ctrl-C) or SIGTERM, then shuts down gracefully.
 
 Flags:
 `
@@ -118,19 +124,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cf          configFlags
 		addrs       = map[string]*string{}
 		proxyFrom   listFlag
-		timeout     = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header")
+		timeout     = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header; needs --proxy-protocol-from")
 		reject      = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
 		maxHeader   = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
 		admin       = fs.String("admin", "", "listen address of the admin server (/debug/vars); default 127.0.0.1:8086 with no listener flags, else none")
 		trustedFile = fs.String("trusted-file", "", "a published trust list to add to the trusted proxies, read again every --refresh")
 		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch and add to the trusted proxies, fetched again every --refresh")
 		listFormat  = fs.String("trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
-		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again")
+		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again; needs one of them")
 		http3Addr   = fs.String("http3", "", "UDP address for an HTTP/3 server (off by default)")
 		tlsCert     = fs.String("tls-cert", "", "PEM certificate for HTTP/3 and for TLS on the TCP servers; needs --tls-key")
 		tlsKey      = fs.String("tls-key", "", "PEM private key of --tls-cert")
 		srcIface    = fs.String("srcauth", "", "attach srcauth's source-address check to this interface's TC ingress")
-		srcInterval = fs.Duration("srcauth-interval", time.Minute, "how often the srcauth counters are logged")
+		srcInterval = fs.Duration("srcauth-interval", time.Minute, "how often the srcauth counters are logged; needs --srcauth")
 		srcFlags    srcauthFlags
 	)
 	cf.register(fs)
@@ -155,14 +161,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--trusted-format: %v", err)
 	}
-	if *refresh <= 0 {
-		return usagef("--refresh %v: want a positive duration", *refresh)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"header-timeout", *timeout}, {"refresh", *refresh}, {"srcauth-interval", *srcInterval}} {
+		if d.v <= 0 {
+			return usagef("--%s %v: want a positive duration", d.name, d.v)
+		}
 	}
-	if *srcInterval <= 0 {
-		return usagef("--srcauth-interval %v: want a positive duration", *srcInterval)
+	// A flag that takes effect only with another must not be given
+	// alone: it would look applied and do nothing.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if err := needs(given, "--proxy-protocol-from", len(proxyFrom) > 0, "header-timeout"); err != nil {
+		return err
 	}
-	if *srcIface == "" && (srcFlags.enforce || srcFlags.loose || len(srcFlags.deny) > 0) {
-		return usagef("--srcauth-enforce, --srcauth-loose and --srcauth-deny need --srcauth IFACE")
+	if err := needs(given, "--trusted-file or --trusted-url", *trustedFile != "" || *trustedURL != "", "trusted-format", "refresh"); err != nil {
+		return err
+	}
+	if err := needs(given, "--srcauth IFACE", *srcIface != "", "srcauth-enforce", "srcauth-loose", "srcauth-deny", "srcauth-interval"); err != nil {
+		return err
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -198,6 +216,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// Written once the lists are in: their trust is trust too.
+	writeWarnings(stderr, res)
 
 	// Which servers, where.
 	chosen := map[string]string{}
@@ -302,9 +322,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		srv := &httpServer{srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
 		all = append(all, running{"admin", listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
 	}
-	for _, r := range all {
-		fmt.Fprintf(stdout, "%s %s\n", r.name, r.addr)
+	ready := readyInfo{cfg: base, proxyFrom: proxyFrom, pid: os.Getpid()}
+	for i, l := range updater.lists {
+		ready.lists = append(ready.lists, fmt.Sprintf("%s (%d prefixes)", l.source, updater.sets[i].Len()))
 	}
+	listening := make([][2]string, len(all))
+	for i, r := range all {
+		listening[i] = [2]string{r.name, r.addr}
+	}
+	writeReady(stdout, listening, ready)
 
 	errc := make(chan error, len(all))
 	var wg sync.WaitGroup
@@ -351,6 +377,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	closeAll()
 	wg.Wait()
 	return serveErr
+}
+
+// needs refuses the flags in dependents that were given without what they
+// depend on (have is false): "--header-timeout needs --proxy-protocol-from".
+func needs(given map[string]bool, what string, have bool, dependents ...string) error {
+	if have {
+		return nil
+	}
+	var alone []string
+	for _, name := range dependents {
+		if given[name] {
+			alone = append(alone, "--"+name)
+		}
+	}
+	switch len(alone) {
+	case 0:
+		return nil
+	case 1:
+		return usagef("%s needs %s; alone it does nothing", alone[0], what)
+	}
+	return usagef("%s need %s; alone they do nothing", strings.Join(alone, " and "), what)
 }
 
 // listen opens host:port, or unix:PATH. A socket file left at PATH by an

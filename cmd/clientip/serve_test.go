@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -39,6 +40,7 @@ type whoamiResp struct {
 	Framework, IP, Reason, Peer, Header, Native string
 	Port                                        *uint16
 	Hop                                         int
+	HeaderIgnored                               bool `json:"header_ignored"`
 	Conn                                        *struct {
 		SocketPeer  string `json:"socket_peer"`
 		Local       string `json:"local"`
@@ -278,6 +280,34 @@ func TestServeAnswersOnEveryAdapter(t *testing.T) {
 	}
 }
 
+// TestServeHeaderIgnored: every adapter's answer says, as core.Result's
+// JSON does, when the request carried the header and its peer may not
+// send one.
+func TestServeHeaderIgnored(t *testing.T) {
+	s := startServe(t, "")
+	headers := [][]string{{"X-Forwarded-For", "203.0.113.7"}}
+	for _, tc := range []struct {
+		src     netip.Addr
+		headers [][]string
+		ignored bool
+	}{
+		{strangerSrcs[0], headers, true},
+		{trustedSrc, headers, false},
+		{strangerSrcs[0], nil, false},
+	} {
+		for _, name := range frameworks[:4] {
+			w, code := httpWhoami(t, s[name], tc.src, nil, tc.headers)
+			if code != 200 || w.HeaderIgnored != tc.ignored {
+				t.Errorf("%s from %v with %q: %d %+v, want header_ignored %v", name, tc.src, tc.headers, code, w, tc.ignored)
+			}
+		}
+		w, err := grpcWhoamiCall(t, s["grpc"], tc.src, nil, tc.headers, false)
+		if err != nil || w.HeaderIgnored != tc.ignored {
+			t.Errorf("grpc from %v with %q: %+v %v, want header_ignored %v", tc.src, tc.headers, w, err, tc.ignored)
+		}
+	}
+}
+
 // TestServeDefaultPorts: with no listener flags all five come up on
 // 127.0.0.1:8081-8085, with the embedded default configuration.
 func TestServeDefaultPorts(t *testing.T) {
@@ -332,16 +362,38 @@ func TestServeRejectBroken(t *testing.T) {
 	}
 }
 
+// TestServeUsageErrors: each mistake on the command line is a usage error
+// (exit status 2) that says what is wrong. serve runs with a context that
+// is already done and a listener on a free port, so that a mistake let
+// through makes serve return at once, failing the test, rather than
+// serve until a signal.
 func TestServeUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"--trusted", "10.0.0.0/33"},
-		{"--proxy-protocol-from", "nonsense"},
-		{"--nethttp", "127.0.0.1:0", "extra"},
-		{"--config", filepath.Join(t.TempDir(), "missing.json")},
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		args []string
+		want string // in the message
+	}{
+		{[]string{"--trusted", "10.0.0.0/33"}, `--trusted: trusted_proxies[0] "10.0.0.0/33"`},
+		{[]string{"--proxy-protocol-from", "nonsense"}, "--proxy-protocol-from"},
+		{[]string{"--nethttp", "127.0.0.1:0", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--config", filepath.Join(t.TempDir(), "missing.json")}, "--config"},
+		// Durations must be positive.
+		{[]string{"--proxy-protocol-from", "10.0.0.0/8", "--header-timeout", "-1s"}, "--header-timeout -1s: want a positive duration"},
+		{[]string{"--proxy-protocol-from", "10.0.0.0/8", "--header-timeout", "0s"}, "--header-timeout 0s: want a positive duration"},
+		{[]string{"--trusted-file", "x", "--refresh", "-5m"}, "--refresh -5m0s: want a positive duration"},
+		{[]string{"--srcauth", "x", "--srcauth-interval", "-1s"}, "--srcauth-interval -1s: want a positive duration"},
+		// A flag that does nothing without another is refused alone.
+		{[]string{"--header-timeout", "1s"}, "--header-timeout needs --proxy-protocol-from; alone it does nothing"},
+		{[]string{"--refresh", "1m"}, "--refresh needs --trusted-file or --trusted-url"},
+		{[]string{"--trusted-format", "aws", "--refresh", "1m"}, "--trusted-format and --refresh need --trusted-file or --trusted-url; alone they do nothing"},
+		{[]string{"--srcauth-interval", "1s"}, "--srcauth-interval needs --srcauth IFACE"},
+		// A bad value names the flag it came from.
+		{[]string{"--hops", "-1"}, "--hops: trusted_hops: must be 0"},
 	} {
-		var errOut strings.Builder
-		if code := run(append([]string{"serve"}, args...), nil, io.Discard, &errOut); code != 2 {
-			t.Errorf("%v: exit %d (%s), want 2", args, code, errOut.String())
+		err := serve(done, append(tc.args, "--nethttp", "127.0.0.1:0"), io.Discard, io.Discard)
+		if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v; want a usage error with %q", tc.args, err, tc.want)
 		}
 	}
 	// A port in use is a runtime error, not a usage one.

@@ -287,7 +287,7 @@ func TestSrcauthCommandErrors(t *testing.T) {
 		}
 	}
 	code, _, errOut := runCLI(t, "", "serve", "--srcauth-enforce")
-	if code != 2 || !strings.Contains(errOut, "need --srcauth IFACE") {
+	if code != 2 || !strings.Contains(errOut, "--srcauth-enforce needs --srcauth IFACE") {
 		t.Errorf("serve --srcauth-enforce alone: exit %d, %q", code, errOut)
 	}
 	// The message names the flag as the user wrote it.

@@ -12,27 +12,31 @@ import (
 // the framework's own client-IP API says with the agreement option on,
 // and what is known about the connection.
 type whoami struct {
-	Framework string            `json:"framework"`
-	IP        string            `json:"ip"`
-	Port      *uint16           `json:"port,omitempty"`
-	Reason    string            `json:"reason"`
-	Peer      string            `json:"peer"`
-	Header    string            `json:"header"`
-	Hop       int               `json:"hop,omitempty"`
-	Native    string            `json:"native"`
-	Conn      *netconn.ConnInfo `json:"conn"`
+	Framework string  `json:"framework"`
+	IP        string  `json:"ip"`
+	Port      *uint16 `json:"port,omitempty"`
+	Reason    string  `json:"reason"`
+	Peer      string  `json:"peer"`
+	Header    string  `json:"header"`
+	Hop       int     `json:"hop,omitempty"`
+	// HeaderIgnored: the request carried the header and its peer may not
+	// send one, as in core.Result's JSON.
+	HeaderIgnored bool              `json:"header_ignored,omitempty"`
+	Native        string            `json:"native"`
+	Conn          *netconn.ConnInfo `json:"conn"`
 }
 
 func newWhoami(framework string, res core.Result, native string, conn *netconn.ConnInfo) whoami {
 	w := whoami{
-		Framework: framework,
-		IP:        res.String(),
-		Reason:    res.Reason.String(),
-		Peer:      res.Peer.String(),
-		Header:    res.Header,
-		Hop:       res.Hop,
-		Native:    native,
-		Conn:      conn,
+		Framework:     framework,
+		IP:            res.String(),
+		Reason:        res.Reason.String(),
+		Peer:          res.Peer.String(),
+		Header:        res.Header,
+		Hop:           res.Hop,
+		HeaderIgnored: res.HeaderIgnored,
+		Native:        native,
+		Conn:          conn,
 	}
 	if res.HasPort {
 		w.Port = &res.Port

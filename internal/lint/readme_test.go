@@ -101,3 +101,56 @@ func firstLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
 }
+
+// TestReadmeTestCommandIsCIs: the command .ci/run runs as "the README's
+// test command" is a line of the README, as written there (before its
+// comment), so that the two cannot drift apart.
+func TestReadmeTestCommandIsCIs(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(filepath.Join("..", "..", ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, ok := ciTestCommand(string(ci))
+	if !ok {
+		t.Fatal(`.ci/run has no step "tests (the README's test command)" followed by a command`)
+	}
+	if !readmeHasCommand(string(readme), cmd) {
+		t.Errorf(".ci/run runs %q as the README's test command; the README has no such line", cmd)
+	}
+}
+
+// ciTestCommand returns the line that follows the step that runs the
+// README's test command.
+func ciTestCommand(script string) (string, bool) {
+	_, after, ok := strings.Cut(script, "step \"tests (the README's test command)\"\n")
+	if !ok {
+		return "", false
+	}
+	line := strings.TrimSpace(firstLine(after))
+	return line, line != ""
+}
+
+// readmeHasCommand reports whether a line of md is cmd, with or without a
+// trailing "# comment".
+func readmeHasCommand(md, cmd string) bool {
+	for _, l := range strings.Split(md, "\n") {
+		if before, _, _ := strings.Cut(l, "   #"); strings.TrimSpace(before) == cmd {
+			return true
+		}
+	}
+	return false
+}
+
+func TestReadmeHasCommand(t *testing.T) {
+	md := "```sh\ngo run ./x -race ./...   # the tests\n```\n"
+	if !readmeHasCommand(md, "go run ./x -race ./...") || readmeHasCommand(md, "go test -race ./...") {
+		t.Error("readmeHasCommand")
+	}
+	if cmd, ok := ciTestCommand("step \"tests (the README's test command)\"\ngo test ./...\n\nstep x\n"); !ok || cmd != "go test ./..." {
+		t.Errorf("ciTestCommand = %q, %v", cmd, ok)
+	}
+}
