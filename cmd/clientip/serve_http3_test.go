@@ -41,16 +41,10 @@ func pinned(fingerprint string) *tls.Config {
 	}
 }
 
-// http3Whoami sends an HTTP/3 GET to addr from a UDP socket bound to src,
-// with the header lines given.
-func http3Whoami(t *testing.T, addr string, src netip.Addr, tlsConf *tls.Config, headers [][]string) (whoamiResp, error) {
-	t.Helper()
-	udp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	qt := &quic.Transport{Conn: udp}
-	defer qt.Close()
+// http3Via is an HTTP/3 client whose packets go through conn; close it
+// with the returned function.
+func http3Via(conn net.PacketConn, tlsConf *tls.Config) (*http3.Transport, func()) {
+	qt := &quic.Transport{Conn: conn}
 	rt := &http3.Transport{
 		TLSClientConfig: tlsConf,
 		Dial: func(ctx context.Context, a string, tc *tls.Config, qc *quic.Config) (*quic.Conn, error) {
@@ -61,7 +55,19 @@ func http3Whoami(t *testing.T, addr string, src netip.Addr, tlsConf *tls.Config,
 			return qt.DialEarly(ctx, ua, tc, qc)
 		},
 	}
-	defer rt.Close()
+	return rt, func() { rt.Close(); qt.Close(); conn.Close() }
+}
+
+// http3Whoami sends an HTTP/3 GET to addr from a UDP socket bound to src,
+// with the header lines given.
+func http3Whoami(t *testing.T, addr string, src netip.Addr, tlsConf *tls.Config, headers [][]string) (whoamiResp, error) {
+	t.Helper()
+	udp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, closeRT := http3Via(udp, tlsConf)
+	defer closeRT()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/h3", nil)

@@ -34,7 +34,11 @@
 // datagram, the sender and the local address it reached (IP_PKTINFO,
 // IPV6_PKTINFO), and replies from that address, so that a server on a
 // wildcard or anycast address answers from the address it was asked on
-// instead of one the routing table picks.
+// instead of one the routing table picks. It also says whether each
+// datagram arrived over IPv4 or IPv6, so that an IPv6 sender that writes
+// ::ffff:127.0.0.1 as its source is never taken for the IPv4 loopback
+// (Datagram.Peer); as the net.PacketConn a QUIC server reads, it drops
+// such datagrams.
 //
 // Behind an iptables or nftables TPROXY rule, nothing in the packet is
 // rewritten and the socket sees the real client, with no header to

@@ -19,9 +19,16 @@ import (
 //
 // Addresses are normalised as everywhere in this project: IPv4-mapped
 // IPv6 addresses are unmapped and zones are dropped (IfIndex carries the
-// interface).
+// interface). The one exception is a source that arrived over IPv6: see
+// Src.
 type Datagram struct {
-	// Src is the sender: the client, for a server.
+	// Src is the sender: the client, for a server. A datagram that
+	// arrived over IPv4 has an IPv4 source, even on a dual-stack socket,
+	// which reports it v4-mapped. One that arrived over IPv6 keeps its
+	// source as the IPv6 header wrote it, v4-mapped or not: a v4-mapped
+	// Src (Is4In6) is an IPv6 sender that claims an IPv4 address, which
+	// anyone can write and which no packet on the wire may carry (RFC
+	// 4291 section 2.5.5.2). Peer turns Src into the resolver's peer.
 	Src netip.AddrPort
 	// Dst is the address the datagram reached and the socket's own port.
 	// On a wildcard socket (0.0.0.0, ::) it is the one thing that tells
@@ -111,8 +118,22 @@ func canSendFrom(a netip.Addr) bool {
 // rule diverted to it. The client's own source address is untouched by
 // TPROXY, so the socket sees the real client without any PROXY header.
 //
-// Reading does not allocate, nor does replying through the socket itself.
-// A PacketConn is safe for concurrent use.
+// On a dual-stack socket it also tells, per datagram, whether it arrived
+// over IPv4 or IPv6, which the source address alone does not: the kernel
+// reports an IPv4 sender as ::ffff:a.b.c.d, and Linux delivers an IPv6
+// datagram whose header names that same source. The first is the IPv4
+// host a.b.c.d; the second is anyone. Datagram.Src keeps the second as
+// IPv6, and Datagram.Peer makes it a peer that no IPv4 prefix matches.
+// (macOS and FreeBSD drop such IPv6 packets in the kernel; Linux drops
+// only TCP SYNs from them.)
+//
+// It is also a net.PacketConn, for libraries such as quic-go that read
+// and write through that interface (ReadFrom, WriteTo). Those see only an
+// address, so they never see an IPv6 datagram from a v4-mapped source:
+// ReadFrom drops it, and Stats counts it.
+//
+// Reading with ReadDatagram does not allocate, nor does replying through
+// the socket itself. A PacketConn is safe for concurrent use.
 //
 // Platforms: Linux fully; macOS and FreeBSD report the destination and
 // interface (FreeBSD's IP_BINDANY stands in for IP_TRANSPARENT); elsewhere
@@ -126,6 +147,11 @@ type PacketConn struct {
 	local       netip.AddrPort // the bound address, normalised
 	v6          bool           // an AF_INET6 socket, dual-stack unless IPV6_V6ONLY
 	transparent bool
+	dropHook    func(Datagram)
+
+	// mappedDropped counts the datagrams ReadFrom and
+	// ReadMsgUDPAddrPort dropped for a v4-mapped source (PacketStats).
+	mappedDropped atomic.Uint64
 
 	// writeDeadline is the write deadline set through this PacketConn, in
 	// Unix nanoseconds, 0 for none: Reply's own reply sockets honour it,
@@ -141,6 +167,13 @@ type PacketConn struct {
 // wildcard address: any source the reply were sent from would be a guess
 // (the routing table's), which is the bug PacketConn exists to prevent.
 var ErrUnknownDestination = errors.New("netconn: the datagram's destination is unknown (the platform did not report it) and the socket is bound to a wildcard address, so no reply source can be chosen")
+
+// ErrMappedSource is returned by Reply for a datagram that arrived over
+// IPv6 from a v4-mapped source (::ffff:a.b.c.d). No IPv6 host has such an
+// address; a reply to it would leave as IPv4, to a.b.c.d, a host that
+// never sent anything: whoever wrote the source would be reflecting the
+// reply there (to 127.0.0.1, a service on this very host).
+var ErrMappedSource = errors.New("netconn: the datagram arrived over IPv6 from a v4-mapped source address, which no IPv6 host has; a reply would go to the IPv4 host it names, which did not send it")
 
 // ListenPacket listens for UDP datagrams on address ("udp", "udp4" or
 // "udp6") and turns on per-datagram destination reporting. With
@@ -203,6 +236,7 @@ func newPacketConn(c *net.UDPConn, o packetOptions) (*PacketConn, error) {
 		local:       addrPortOf(c.LocalAddr()),
 		v6:          v6,
 		transparent: o.transparent,
+		dropHook:    o.dropHook,
 	}, nil
 }
 
@@ -217,14 +251,27 @@ const pktOOBSpace = 256
 
 // ReadDatagram reads one datagram into b and says where it came from and
 // where it went. It does not allocate.
+//
+// It returns every datagram the kernel delivers, an IPv6 one from a
+// v4-mapped source too, with that source kept as IPv6 (see Datagram.Src)
+// so that Peer never trusts it as an IPv4 host. ReadFrom and
+// ReadMsgUDPAddrPort, which hand out only an address, drop such
+// datagrams instead.
 func (c *PacketConn) ReadDatagram(b []byte) (int, Datagram, error) {
 	var space [pktOOBSpace]byte
-	n, oobn, flags, src, err := c.conn.ReadMsgUDPAddrPort(b, space[:])
+	n, _, _, d, err := c.read(b, space[:])
+	return n, d, err
+}
+
+// read reads one datagram into b and its control messages into oob, which
+// must have room for pktOOBSpace bytes.
+func (c *PacketConn) read(b, oob []byte) (n, oobn, flags int, d Datagram, err error) {
+	n, oobn, flags, src, err := c.conn.ReadMsgUDPAddrPort(b, oob)
 	if err != nil {
-		return n, Datagram{}, err
+		return max(n, 0), 0, 0, Datagram{}, err
 	}
 	var r pktRecv
-	it := cmsgIter{b: space[:oobn], l: pktLayout()}
+	it := cmsgIter{b: oob[:oobn], l: pktLayout()}
 	for {
 		level, typ, data, ok := it.next()
 		if !ok {
@@ -232,11 +279,11 @@ func (c *PacketConn) ReadDatagram(b []byte) (int, Datagram, error) {
 		}
 		pktDecode(level, typ, data, &r)
 	}
-	return n, c.datagram(src, &r, flags), nil
+	return n, oobn, flags, c.datagram(src, &r, flags), nil
 }
 
 func (c *PacketConn) datagram(src netip.AddrPort, r *pktRecv, flags int) Datagram {
-	d := Datagram{Src: normal(src), IfIndex: r.ifIndex, Truncated: flags&pktMsgTrunc != 0}
+	d := Datagram{Src: source(src, r), IfIndex: r.ifIndex, Truncated: flags&pktMsgTrunc != 0}
 	dst := r.dst
 	if !dst.IsValid() && !c.local.Addr().IsUnspecified() {
 		dst = c.local.Addr() // no packet info, but the socket is bound to one address
@@ -265,7 +312,8 @@ func (c *PacketConn) datagram(src netip.AddrPort, r *pktRecv, flags int) Datagra
 // from the address it was asked on. When the platform did not report
 // where the datagram went and the socket is bound to a wildcard address,
 // Reply sends nothing and returns ErrUnknownDestination rather than let
-// the routing table pick a source.
+// the routing table pick a source. To a v4-mapped source that arrived over
+// IPv6 it sends nothing either, and returns ErrMappedSource.
 //
 // On a transparent socket the source may be a non-local original
 // destination; IP_TRANSPARENT lets the kernel send from it. When it has
@@ -290,6 +338,9 @@ func (c *PacketConn) datagram(src netip.AddrPort, r *pktRecv, flags int) Datagra
 // that relays a long flow should keep such a socket itself (ListenPacket
 // on the original destination with WithTransparent(true)).
 func (c *PacketConn) Reply(b []byte, d Datagram) (int, error) {
+	if d.Src.Addr().Is4In6() {
+		return 0, fmt.Errorf("netconn: reply to %v: %w", d.Src, ErrMappedSource)
+	}
 	from := d.ReplySource()
 	if !from.Addr().IsValid() && !d.Dst.Addr().IsValid() && !c.boundToOne() {
 		return 0, fmt.Errorf("netconn: reply to %v: %w", d.Src, ErrUnknownDestination)

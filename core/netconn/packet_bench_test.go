@@ -49,6 +49,23 @@ func BenchmarkReadDatagram(b *testing.B) {
 			return err
 		})
 	})
+	// ReadFrom, as quic-go reads a bare PacketConn: the same read, plus the
+	// *net.UDPAddr the interface makes it return.
+	b.Run("readfrom", func(b *testing.B) {
+		pc, err := ListenPacket("udp4", "0.0.0.0:0")
+		if errors.Is(err, errors.ErrUnsupported) {
+			b.Skip(err)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pc.Close()
+		buf := make([]byte, 1500)
+		benchRead(b, pc.UDPConn(), func() error {
+			_, _, err := pc.ReadFrom(buf)
+			return err
+		})
+	})
 }
 
 // benchRead runs read b.N times, refilling conn's queue from 127.0.0.1

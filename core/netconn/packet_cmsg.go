@@ -85,6 +85,9 @@ type pktRecv struct {
 	spec    netip.Addr // the local address to answer from, where the platform says (Linux, macOS)
 	ifIndex int
 	orig    netip.AddrPort // IP_ORIGDSTADDR: the destination before TPROXY, with its port
+	// overIPv4: a message came that the kernel attaches to IPv4
+	// datagrams only (see packet_family.go). Set on Linux.
+	overIPv4 bool
 }
 
 // sockaddrInetPort reads a sockaddr_in or sockaddr_in6 as the kernel

@@ -101,6 +101,7 @@ func TestCmsgHostile(t *testing.T) {
 	var r pktRecv
 	pktDecode(0, 8, []byte{1, 2, 3}, &r)
 	pktDecode(41, 50, make([]byte, 19), &r)
+	r.overIPv4 = false // an IPPROTO_IP message of any length says the datagram is IPv4's (Linux)
 	if r != (pktRecv{}) {
 		t.Errorf("short messages decoded as %+v", r)
 	}
@@ -171,6 +172,7 @@ func TestDatagramFallbacks(t *testing.T) {
 		{"mapped destination", wild, pktRecv{dst: netip.MustParseAddr("::ffff:192.0.2.2")},
 			ap("192.0.2.2:5353"), ap("192.0.2.2:5353"), ap("192.0.2.2:5353")},
 	} {
+		tc.r.overIPv4 = true // the kernel's IPv4-level note that src is an IPv4 sender
 		d := tc.c.datagram(src, &tc.r, 0)
 		if d.Src != ap("192.0.2.9:1234") || d.Dst != tc.dst || d.OrigDst != tc.orig || d.ReplySource() != tc.rs {
 			t.Errorf("%s: %+v (reply source %v), want destination %v, original %v, reply source %v",
@@ -185,8 +187,10 @@ func TestDatagramFallbacks(t *testing.T) {
 // one whose header lies in the input, after the previous message, at an
 // aligned offset, and states exactly the level, type and length returned;
 // the messages, written out again, must read back the same; the decoder
-// must take any bytes as the data of any message type; and the Datagram
-// built from it all must be normalised. A panic (an index out of range is
+// must take any bytes as the data of any message type; the Datagram
+// built from it all must be normalised, its source v4-mapped exactly when
+// nothing said it arrived over IPv4 (on Linux); and copyCmsgs must copy
+// whole messages only, all that fit. A panic (an index out of range is
 // one) or a loop (more messages than headers fit) fails it too.
 func FuzzPacketControl(f *testing.F) {
 	for _, l := range testLayouts {
@@ -270,11 +274,17 @@ func FuzzPacketControl(f *testing.F) {
 					pktDecode(level, typ, in, &every)
 				}
 			}
+			if l == pktLayout() {
+				checkCopyCmsgs(t, b, len(msgs))
+			}
 			for _, r := range []pktRecv{r, every} {
 				for _, c := range conns {
 					d := c.datagram(netip.MustParseAddrPort("[::ffff:192.0.2.9]:1234"), &r, 0)
 					rs := d.ReplySource()
-					for _, a := range []netip.Addr{d.Src.Addr(), d.Dst.Addr(), d.OrigDst.Addr(), rs.Addr(), d.spec} {
+					if overIPv6 := kernelDeliversMappedIPv6 && !r.overIPv4; d.Src.Addr().Is4In6() != overIPv6 || d.Src.Addr().Unmap() != netip.MustParseAddr("192.0.2.9") {
+						t.Fatalf("source %v, for a datagram that arrived over IPv6: %v", d.Src, overIPv6)
+					}
+					for _, a := range []netip.Addr{d.Dst.Addr(), d.OrigDst.Addr(), rs.Addr(), d.spec} {
 						if a.Is4In6() || a.Zone() != "" {
 							t.Fatalf("not normalised: %+v (reply source %v)", d, rs)
 						}
@@ -289,6 +299,34 @@ func FuzzPacketControl(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkCopyCmsgs copies the control messages in b, of which the parser
+// reads n, into buffers of every size up to len(b), and checks that what
+// was copied is b's first bytes, ending where a message does, with as
+// many messages as fit, and that all of b is reported whole only when
+// all of it was copied.
+func checkCopyCmsgs(t *testing.T, b []byte, n int) {
+	l := pktLayout()
+	for size := 0; size <= len(b); size++ {
+		to := make([]byte, size)
+		copied, whole := copyCmsgs(to, b)
+		if copied > size || !bytes.Equal(to[:copied], b[:copied]) || whole != (copied == len(b)) {
+			t.Fatalf("copyCmsgs into %d bytes of %d: %d copied, whole %v", size, len(b), copied, whole)
+		}
+		got := len(walkAll(to[:copied], l))
+		if more := walkAll(b, l)[got:]; len(more) > 0 {
+			// The next message did not fit: its end, padding included
+			// (where the input has it), is past size.
+			next := copied + l.hdrLen + (len(more[0].data)+l.align-1)&^(l.align-1)
+			if min(next, len(b)) <= size {
+				t.Fatalf("copyCmsgs into %d bytes: stopped at %d, before a message that fits", size, copied)
+			}
+		}
+		if size == len(b) && got != n {
+			t.Fatalf("copyCmsgs into all %d bytes: %d messages, want %d", size, got, n)
+		}
+	}
 }
 
 // BenchmarkPacketControlParse is the user-space part of ReadDatagram's

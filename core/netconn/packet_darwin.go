@@ -11,6 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// kernelDeliversMappedIPv6: macOS's ip6_input, KAME's, drops every IPv6
+// packet with a v4-mapped source or destination, so a dual-stack socket's
+// v4-mapped source is always an IPv4 sender, whether or not an IPv4-level
+// control message says so (see packet_family.go).
+const kernelDeliversMappedIPv6 = false
+
 // pktEnable asks for IP_PKTINFO (IPv4) and IPV6_PKTINFO (IPv6, RFC 3542)
 // with each datagram. macOS has no transparent sockets: WithTransparent
 // fails with errors.ErrUnsupported.

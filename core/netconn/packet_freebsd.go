@@ -11,6 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// kernelDeliversMappedIPv6: FreeBSD's ip6_input, KAME's, drops every IPv6
+// packet with a v4-mapped source or destination, so a dual-stack socket's
+// v4-mapped source is always an IPv4 sender, whether or not an IPv4-level
+// control message says so (see packet_family.go).
+const kernelDeliversMappedIPv6 = false
+
 // pktEnable asks for IP_RECVDSTADDR and IP_RECVIF (IPv4: FreeBSD has no
 // IP_PKTINFO) or IPV6_RECVPKTINFO with each datagram, and, on a
 // transparent (IP_BINDANY) socket, for the original destination with

@@ -11,6 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// kernelDeliversMappedIPv6: Linux hands IPv6 UDP datagrams from v4-mapped
+// sources to sockets (see packet_family.go).
+const kernelDeliversMappedIPv6 = true
+
 // pktEnable asks the kernel for a control message with each datagram's
 // destination: IP_PKTINFO on an IPv4 socket, IPV6_RECVPKTINFO on an IPv6
 // one. On a dual-stack socket IPV6_PKTINFO also covers IPv4 datagrams, as
@@ -90,7 +94,14 @@ func pktEnable(raw syscall.RawConn, transparent bool) (v6 bool, err error) {
 // address a reply should come from, which differs for broadcast. An IPv4
 // datagram on a dual-stack socket carries both messages, which agree on
 // the destination and interface.
+//
+// Any IPPROTO_IP-level message says the datagram arrived over IPv4: on an
+// AF_INET6 socket, udpv6_recvmsg adds those (ip_cmsg_recv_offset) to IPv4
+// datagrams only, and IPv6 datagrams get IPPROTO_IPV6 ones.
 func pktDecode(level, typ int32, data []byte, r *pktRecv) {
+	if level == unix.IPPROTO_IP {
+		r.overIPv4 = true
+	}
 	switch {
 	case level == unix.IPPROTO_IP && typ == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo:
 		r.ifIndex = int(binary.NativeEndian.Uint32(data[0:4]))

@@ -5,6 +5,7 @@ type PacketOption func(*packetOptions)
 
 type packetOptions struct {
 	transparent bool
+	dropHook    func(Datagram)
 }
 
 // WithTransparent makes the socket transparent (IP_TRANSPARENT and
@@ -20,4 +21,14 @@ type packetOptions struct {
 // meant to talk to. Grant it only to a socket that a TPROXY rule feeds.
 func WithTransparent(transparent bool) PacketOption {
 	return func(o *packetOptions) { o.transparent = transparent }
+}
+
+// WithDropHook calls hook for each datagram that ReadFrom or
+// ReadMsgUDPAddrPort drops: an IPv6 datagram whose source is a v4-mapped
+// address (see PacketStats). The count is in Stats; the hook is for logs,
+// with the datagram's source, destination and interface. It runs on the
+// reading goroutine and must not block: anyone can send such datagrams,
+// as many as they like, so rate-limit what it logs.
+func WithDropHook(hook func(Datagram)) PacketOption {
+	return func(o *packetOptions) { o.dropHook = hook }
 }

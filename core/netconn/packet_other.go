@@ -12,6 +12,13 @@ import (
 // pktMsgTrunc: no recvmsg flags are read here.
 const pktMsgTrunc = 0
 
+// kernelDeliversMappedIPv6: nothing is known here, so assume the worst
+// (ListenPacket refuses on these platforms anyway).
+const kernelDeliversMappedIPv6 = true
+
+// pktMsgCtrunc: no recvmsg flags are read here.
+const pktMsgCtrunc = 0
+
 // pktLayout is never used to read real control messages here; it is the
 // common 64-bit layout, for the parser's tests.
 func pktLayout() cmsgLayout { return cmsgLayout{lenSize: 8, hdrLen: 16, align: 8} }

@@ -7,6 +7,9 @@ import "golang.org/x/sys/unix"
 // pktMsgTrunc is the recvmsg flag for a datagram longer than the buffer.
 const pktMsgTrunc = unix.MSG_TRUNC
 
+// pktMsgCtrunc is the recvmsg flag for control messages cut short.
+const pktMsgCtrunc = unix.MSG_CTRUNC
+
 // pktLayout is this platform's cmsghdr: x/sys knows its size and the
 // alignment the kernel pads to (CmsgSpace(1) - CmsgLen(0) is one aligned
 // byte).

@@ -39,11 +39,16 @@ type QUICConn interface {
 // never believed. A request asked about after the handshake completes
 // gets the validated peer.
 //
-// The source address is unmapped as a TCP peer's would be: serve QUIC
-// from a socket that drops IPv6 datagrams with v4-mapped sources (a
-// PacketConn from ListenPacket does, see PacketConn.ReadFrom), or from
-// an IPv4 or IPv6-only socket, or such a datagram could pose as an IPv4
-// host.
+// The source address is unmapped as a TCP peer's would be. On Linux an
+// IPv6 datagram may carry a v4-mapped source, ::ffff:127.0.0.1, which a
+// plain IPv6 socket (dual-stack or IPv6-only) hands on like any other;
+// unmapped, that remote host would be shown as 127.0.0.1. It could not
+// complete a handshake there (the replies go to the IPv4 host), so it is
+// never a validated peer, but its 0-RTT requests would be answered in
+// that host's name. Give quic-go a *PacketConn (ListenPacket,
+// NewPacketConn) instead: its ReadFrom and ReadMsgUDPAddrPort drop such
+// datagrams, and report IPv4 senders as IPv4. An IPv4 socket ("udp4")
+// never sees them.
 func QUICContext(ctx context.Context, c QUICConn) context.Context {
 	remote := addrPortOf(c.RemoteAddr())
 	local := addrPortOf(c.LocalAddr())
