@@ -99,21 +99,20 @@ type evaluator struct {
 	gotoIdx  []int // FR_ACT_GOTO: index of the target rule, or -1
 	never    []netip.Prefix
 	prefixes map[netip.Prefix]bool
+	contexts []netip.Prefix // sorted
 }
 
-// flatten builds the verdict table for sources arriving on ingress with
-// the reverse-path mode rp (Strict or Loose), of at most limit entries.
-// It fails with a *routingError when the policy has a rule the filter
-// cannot evaluate or the table would be too large, and with
-// errRoutingRetry when the policy read does not fit together.
-func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, error) {
+// newEvaluator prepares the policy for answers about sources arriving on
+// ingress with the reverse-path mode rp (Strict or Loose). It fails with a
+// *routingError when the policy has a rule the filter cannot evaluate.
+func (p *policy) newEvaluator(ingress int32, rp ReversePath) (*evaluator, error) {
 	rules := slices.Clone(p.rules)
 	slices.SortStableFunc(rules, func(a, b rule) int { return cmp.Compare(a.priority, b.priority) })
 	for _, r := range rules {
 		// What the filter cannot evaluate matters unless the rule plainly
 		// never matches: its other selectors fail and it is not inverted.
 		if r.unknown != "" && (r.fixed || r.invert) {
-			return routeTable{}, &routingError{why: "rule " + strconv.FormatUint(uint64(r.priority), 10) +
+			return nil, &routingError{why: "rule " + strconv.FormatUint(uint64(r.priority), 10) +
 				" uses " + r.unknown + ", which the filter cannot evaluate for a reply"}
 		}
 	}
@@ -139,7 +138,6 @@ func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, 
 
 	// The tables any rule can reach, and every prefix that can decide.
 	tables := map[uint32]bool{}
-	var ctxSet []netip.Prefix
 	for _, r := range rules {
 		if r.action == frActToTable {
 			tables[r.table] = true
@@ -148,7 +146,7 @@ func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, 
 			e.prefixes[r.dst] = true
 		}
 		if r.src.Bits() > 0 {
-			ctxSet = append(ctxSet, r.src)
+			e.contexts = append(e.contexts, r.src)
 		}
 	}
 	zero := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
@@ -168,12 +166,24 @@ func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, 
 		e.byDst[k] = append(e.byDst[k], r)
 		e.prefixes[r.dst] = true
 		if r.src.Bits() > 0 {
-			ctxSet = append(ctxSet, r.src)
+			e.contexts = append(e.contexts, r.src)
 		}
 	}
-	slices.SortFunc(ctxSet, netip.Prefix.Compare)
-	ctxSet = slices.Compact(ctxSet)
+	slices.SortFunc(e.contexts, netip.Prefix.Compare)
+	e.contexts = slices.Compact(e.contexts)
+	return e, nil
+}
 
+// flatten builds the verdict table for sources arriving on ingress with
+// the reverse-path mode rp (Strict or Loose), of at most limit entries.
+// It fails with a *routingError when the policy has a rule the filter
+// cannot evaluate or the table would be too large, and with
+// errRoutingRetry when the policy read does not fit together.
+func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, error) {
+	e, err := p.newEvaluator(ingress, rp)
+	if err != nil {
+		return routeTable{}, err
+	}
 	// Shortest prefixes first, so that a prefix's nearest ancestor has
 	// its answer before it is asked.
 	regions := make([]netip.Prefix, 0, len(e.prefixes))
@@ -187,11 +197,11 @@ func (p *policy) flatten(ingress int32, rp ReversePath, limit int) (routeTable, 
 		return a.Addr().Compare(b.Addr())
 	})
 
-	t := routeTable{contexts: ctxSet}
-	for ctx := 0; ctx <= len(ctxSet); ctx++ {
+	t := routeTable{contexts: e.contexts}
+	for ctx := 0; ctx <= len(e.contexts); ctx++ {
 		var where netip.Prefix // the destination's context; invalid for 0
 		if ctx > 0 {
-			where = ctxSet[ctx-1]
+			where = e.contexts[ctx-1]
 		}
 		answers := make(map[netip.Prefix]Verdict, len(regions))
 		for _, q := range regions {
@@ -239,7 +249,7 @@ func (e *evaluator) answer(where, q netip.Prefix) (Verdict, error) {
 	rules := e.p.rules
 	for i := 0; i < len(rules); {
 		r := &rules[i]
-		match := r.fixed && inContext(r.src, where) && contains(r.dst, q)
+		match := r.fixed && inContext(r.src, where) && (r.dst.Bits() <= 0 || contains(r.dst, q))
 		if match == r.invert {
 			i++
 			continue
@@ -273,9 +283,10 @@ func (e *evaluator) answer(where, q netip.Prefix) (Verdict, error) {
 }
 
 // inContext reports whether a "from" selector holds every destination of
-// context where: it is a /0, or the context's prefix lies inside it.
+// context where: it is a /0 (or none), or the context's prefix lies
+// inside it.
 func inContext(sel, where netip.Prefix) bool {
-	return sel.Bits() == 0 || (where.IsValid() && contains(sel, where))
+	return sel.Bits() <= 0 || (where.IsValid() && contains(sel, where))
 }
 
 func (e *evaluator) verdict(res lookupResult) Verdict {
