@@ -150,8 +150,10 @@
 // however it ends. A cls_bpf filter belongs to the interface and outlives
 // the process: Close removes it, so a program that attaches must Close on
 // every way out, SIGINT and SIGTERM included (see Attach). If it cannot
-// (SIGKILL, a crash), the next Attach on the same interface replaces the
-// filter it left behind: it uses a fixed priority and handle, so two
+// (SIGKILL, a crash), the filter it left behind goes on checking against
+// the routes as they were then, since nothing follows the routing table
+// for it any more, until the next Attach on the same interface replaces
+// it: it uses a fixed priority and handle, so two
 // Filters on one interface with HookClsact replace each other, and the one
 // replaced learns it from Health (ErrDetached). Close removes only the
 // Filter's own program, never the clsact qdisc, which other programs'

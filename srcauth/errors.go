@@ -98,7 +98,7 @@ func (k Kind) Is(target error) bool {
 // Error is the error type of this package: what was being done, on which
 // interface, what kind of failure it was and the underlying cause.
 type Error struct {
-	Op    string // "attach", "load", "check forwarding", "deny", ...
+	Op    string // "attach", "load program", "copy routing table", "deny", ...
 	Iface string // interface name, when one is involved
 	Kind  Kind
 	Err   error // underlying cause; may be nil

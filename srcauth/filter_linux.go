@@ -81,7 +81,9 @@ type Filter struct {
 // deferred calls, and that SIGKILL or a crash run nothing at all; the
 // filter left behind then waits for the next Attach. A TCX link has none
 // of these problems: the kernel detaches it when the process's last
-// descriptor for it closes, however the process ends.
+// descriptor for it closes, however the process ends. A filter left behind
+// also stops following the routing table: it goes on checking against the
+// routes as they were when its Filter went away.
 func Attach(iface string, opts ...Option) (*Filter, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {

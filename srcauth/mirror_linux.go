@@ -83,7 +83,7 @@ func startMirror(ingress int, c config, maps *filterMaps) (_ *routeMirror, err e
 	}
 	for attempt := 0; ; attempt++ {
 		err = m.sync()
-		if !errors.Is(err, errRoutingRetry) || attempt == 10 {
+		if attempt == 10 || !(errors.Is(err, errRoutingRetry) || errors.Is(err, errDumpInterrupted)) {
 			break
 		}
 	}
@@ -121,53 +121,53 @@ func subscribeRoutes() (int, error) {
 func (m *routeMirror) run() {
 	defer close(m.done)
 	buf := make([]byte, 1<<16)
-	var first, last time.Time
-	dirty := false
+	var first, due time.Time // of the burst being waited out; zero when none
 	for {
 		timeout := -1
-		if dirty {
-			timeout = max(0, int(time.Until(syncDue(first, last)).Milliseconds())+1)
+		if !due.IsZero() {
+			timeout = max(0, int(time.Until(due).Milliseconds())+1)
 		}
 		fds := []unix.PollFd{{Fd: int32(m.sub), Events: unix.POLLIN}, {Fd: int32(m.wake), Events: unix.POLLIN}}
-		n, err := unix.Poll(fds, timeout)
+		_, err := unix.Poll(fds, timeout)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
-			m.setErr(&routingError{why: "waiting for routing changes: " + err.Error()})
+			m.setErr(&routingError{why: "waiting for routing changes", err: err})
 			return
 		}
 		if fds[1].Revents != 0 {
 			return
 		}
-		if n > 0 && fds[0].Revents != 0 {
-			// Drain: the messages themselves do not matter.
+		if fds[0].Revents != 0 {
+			// Drain: only that something changed matters, not what. A
+			// full buffer (ENOBUFS) lost messages, which says as much.
 			for {
 				_, _, err := unix.Recvfrom(m.sub, buf, 0)
-				if err == nil || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EINTR) {
-					if !dirty {
-						first = time.Now()
-					}
-					dirty, last = true, time.Now()
-					continue
+				if err != nil && !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, unix.EINTR) {
+					break
 				}
-				break
+				now := time.Now()
+				if due.IsZero() {
+					first = now
+				}
+				due = syncDue(first, now)
 			}
 		}
-		if dirty && !time.Now().Before(syncDue(first, last)) {
+		if !due.IsZero() && !time.Now().Before(due) {
+			due = time.Time{}
 			if err := m.sync(); err != nil {
 				// Try again a little later; meanwhile Health says why.
-				first = time.Now().Add(mirrorRetry - mirrorMaxDelay)
-				last = first.Add(mirrorMaxDelay)
-				continue
+				first = time.Now()
+				due = first.Add(mirrorRetry)
 			}
-			dirty = false
 		}
 	}
 }
 
 // syncDue is when a burst of changes that began at first and was last
-// heard of at last is copied.
+// heard of at last is copied: once it has been quiet for mirrorSettle, and
+// no later than mirrorMaxDelay after it began.
 func syncDue(first, last time.Time) time.Time {
 	settled, latest := last.Add(mirrorSettle), first.Add(mirrorMaxDelay)
 	if settled.Before(latest) {

@@ -3,7 +3,6 @@ package srcauth
 import (
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -71,15 +70,6 @@ func (n *netNS) ip(args ...string) string {
 // do runs fn on an OS thread that has joined the namespace (see
 // netnstest.NS.Try).
 func (n *netNS) do(fn func() error) error { return n.ns.Try(fn) }
-
-// sysctl writes a /proc/sys/net value inside the namespace.
-func (n *netNS) sysctl(path, value string) {
-	n.t.Helper()
-	err := n.do(func() error { return os.WriteFile("/proc/sys/net/"+path, []byte(value), 0) })
-	if err != nil {
-		n.t.Fatalf("sysctl %s=%s in %s: %v", path, value, n.name(), err)
-	}
-}
 
 // Topology:
 //

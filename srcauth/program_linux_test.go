@@ -289,9 +289,9 @@ func TestProgramUnspecifiedWithDefaultRoute(t *testing.T) {
 // BPF_PROG_TEST_RUN with the kernel repeating each packet b.N times and
 // timing the runs itself (ns/op is the kernel's time per run, not the
 // wall time). Each case also reports x-empty: its time over the empty
-// program's for the same packet, measured alternately with it. The server has forwarding off, as the
-// filter no longer needs it. docs/srcauth.md has the figures and how they
-// compare with the code before issue 34.
+// program's for the same packet, measured alternately with it. The server
+// has forwarding off, as the filter no longer needs it. docs/srcauth.md
+// has the figures and how they compare with the code before issue 34.
 //
 // Run as root: go test -run '^$' -bench BenchmarkVerdicts -benchmem
 func BenchmarkVerdicts(b *testing.B) {
