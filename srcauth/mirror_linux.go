@@ -26,10 +26,11 @@ type routeMirror struct {
 	limit   int
 	maps    *filterMaps
 
-	req  *rtnl // dump requests
-	sub  int   // change notifications
-	wake int   // eventfd: Close asks run to return
-	done chan struct{}
+	req      *rtnl // dump requests
+	sub      int   // change notifications
+	wake     int   // eventfd: Close asks run to return
+	done     chan struct{}
+	stopOnce sync.Once
 
 	mu       sync.Mutex
 	err      error // why the copy is not right now, or nil
@@ -176,14 +177,18 @@ func syncDue(first, last time.Time) time.Time {
 	return latest
 }
 
-// stop ends run and closes the sockets; the maps are the Filter's.
+// stop ends run and closes the sockets; the maps are the Filter's. Only
+// the first call does anything: Close calls it, and so does the cleanup
+// of a Filter that was never closed.
 func (m *routeMirror) stop() {
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	if _, err := unix.Write(m.wake, one[:]); err == nil {
-		<-m.done
-	}
-	m.closeFDs()
+	m.stopOnce.Do(func() {
+		var one [8]byte
+		binary.NativeEndian.PutUint64(one[:], 1)
+		if _, err := unix.Write(m.wake, one[:]); err == nil {
+			<-m.done
+		}
+		m.closeFDs()
+	})
 }
 
 func (m *routeMirror) closeFDs() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -302,4 +303,17 @@ func TestMirrorStops(t *testing.T) {
 	} else {
 		g.Close()
 	}
+
+	// A Filter dropped without Close (its TCX link goes with it) stops
+	// following the routes once it is collected.
+	m = attachIn(t, tp.server, "s0", WithHook(HookTCX)).mirror
+	eventually(t, "a dropped Filter's mirror to stop", func() bool {
+		runtime.GC()
+		select {
+		case <-m.done:
+			return true
+		default:
+			return false
+		}
+	})
 }

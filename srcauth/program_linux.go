@@ -336,16 +336,8 @@ func (b *progBuilder) vlanTags() {
 	for i := range maxTags {
 		next := "tag-" + strconv.Itoa(i+1)
 		b.at("tag-" + strconv.Itoa(i))
+		b.loadNet(vlanHdrLen)
 		b.emit(
-			asm.Mov.Reg(asm.R1, asm.R6),
-			asm.Mov.Reg(asm.R2, asm.R9),
-			asm.Mov.Reg(asm.R3, asm.RFP),
-			asm.Add.Imm(asm.R3, stHdr),
-			asm.Mov.Imm(asm.R4, vlanHdrLen),
-			asm.Mov.Imm(asm.R5, hdrStartNet),
-			asm.FnSkbLoadBytesRelative.Call(),
-			b.verdict(Malformed),
-			asm.JNE.Imm(asm.R0, 0, "count"),
 			asm.Add.Imm(asm.R9, vlanHdrLen),
 			asm.LoadMem(asm.R0, asm.RFP, stHdr+2, asm.Half),
 			asm.JEq.Imm(asm.R0, int32(htons(ethPIP)), "ipv4"),
@@ -361,10 +353,10 @@ func (b *progBuilder) vlanTags() {
 	)
 }
 
-// loadHeader copies n bytes of the network header, after any VLAN tags,
-// to stHdr and checks the version nibble; on failure the verdict is
+// loadNet copies n bytes from the network header, past the VLAN tags
+// read so far (R9), to stHdr; when the packet is too short the verdict is
 // Malformed.
-func (b *progBuilder) loadHeader(n, version int32) {
+func (b *progBuilder) loadNet(n int32) {
 	b.emit(
 		asm.Mov.Reg(asm.R1, asm.R6),
 		asm.Mov.Reg(asm.R2, asm.R9),
@@ -375,6 +367,14 @@ func (b *progBuilder) loadHeader(n, version int32) {
 		asm.FnSkbLoadBytesRelative.Call(),
 		b.verdict(Malformed),
 		asm.JNE.Imm(asm.R0, 0, "count"),
+	)
+}
+
+// loadHeader copies the IP header (n bytes) to stHdr and checks the
+// version nibble; on failure the verdict is Malformed.
+func (b *progBuilder) loadHeader(n, version int32) {
+	b.loadNet(n)
+	b.emit(
 		asm.LoadMem(asm.R0, asm.RFP, stHdr, asm.Byte),
 		asm.And.Imm(asm.R0, 0xf0),
 		asm.JNE.Imm(asm.R0, version, "count"),
