@@ -81,9 +81,10 @@
 // the packet's destination to its source, not bound to a device, with
 // firewall mark 0, TOS 0, no protocol or ports, uid 0. Rules are walked as
 // the kernel walks them (tables, goto, nop, negation, blackhole,
-// unreachable and prohibit actions, suppress_prefixlength, "from", "to",
-// "iif lo"); a rule that selects on a mark, a TOS, an output or other input
-// interface, a uid range, a protocol or ports never matches such a reply.
+// unreachable and prohibit actions, suppress_prefixlength, "from", "to");
+// its other selectors (mark, TOS, input and output interface, uid range,
+// protocol, ports) are decided for those values: a rule for fwmark 0x1 or
+// iif eth0 never matches, one for iif lo or uidrange 0-1000 always does.
 // Routes are chosen by longest prefix, then metric; routes whose nexthops
 // are all down, TOS-specific routes and tables no rule reaches are passed
 // over; throw routes hand the reply to the next rule. In Strict mode a
