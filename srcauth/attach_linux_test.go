@@ -3,6 +3,7 @@ package srcauth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -43,56 +44,46 @@ func TestAttachInvalid(t *testing.T) {
 	}
 }
 
-func TestAttachForwardingDisabled(t *testing.T) {
+// TestAttachForwardingOff: on a host that does not forward on any
+// interface, Attach needs nothing changed, and the reverse-path check
+// answers (TestNamespaces runs the whole table so).
+func TestAttachForwardingOff(t *testing.T) {
 	tp := newTopology(t)
 	tp.setForwarding(false)
-	attach := func(opts ...Option) (f *Filter, err error) {
-		err = tp.server.do(func() error { f, err = Attach("s0", opts...); return err })
-		return f, err
-	}
-
-	_, err := attach()
-	if !errors.Is(err, ErrForwardingDisabled) {
-		t.Fatalf("Attach with forwarding off: %v, want ErrForwardingDisabled", err)
-	}
-	for _, s := range []string{"net.ipv4.conf.s0.forwarding", "net.ipv6.conf.s0.forwarding"} {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("error %q does not name %s", err, s)
+	before := tp.server.ns.Forwarding(t)
+	for _, rp := range []ReversePath{Strict, Loose, Off} {
+		f := attachIn(t, tp.server, "s0", WithMode(Enforce), WithReversePath(rp))
+		if err := f.Deny(deniedV4); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			src, dst netip.Addr
+			drop     bool
+		}{
+			{genuineV4, serverV4, false},
+			{genuineV6, serverV6, false},
+			{deniedV4, serverV4, true},
+			{spoofedV4, serverV4, rp == Strict},
+			{spoofedV6, serverV6, rp == Strict},
+			{unroutableV6, serverV6, rp != Off},
+		} {
+			want := retPass
+			if c.drop {
+				want = retDrop
+			}
+			if got := runProgram(t, tp.server, f.prog, tp.s0Index, udpFrame(c.src, c.dst), 1); got != want {
+				t.Errorf("%v, forwarding off: %s returned %#x, want %#x", rp, c.src, got, want)
+			}
+		}
+		if err := f.Health(); err != nil {
+			t.Errorf("%v: Health with forwarding off: %v", rp, err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
-
-	tp.server.sysctl("ipv4/conf/s0/forwarding", "1")
-	if _, err := attach(); !errors.Is(err, ErrForwardingDisabled) || strings.Contains(err.Error(), "ipv4") {
-		t.Errorf("Attach with only IPv6 forwarding off: %v, want ErrForwardingDisabled naming only IPv6", err)
-	}
-	f, err := attach(WithIPv6ReversePath(Off))
-	if err != nil {
-		t.Fatalf("Attach with IPv6 checks off: %v", err)
-	}
-	if err := f.Health(); err != nil {
-		t.Errorf("Health with IPv6 checks off: %v", err)
-	}
-	f.Close()
-
-	// With no reverse-path check, forwarding does not matter and the deny
-	// set still works.
-	tp.setForwarding(false)
-	f, err = attach(WithReversePath(Off), WithMode(Enforce))
-	if err != nil {
-		t.Fatalf("Attach with reverse path off: %v", err)
-	}
-	defer f.Close()
-	if err := f.Deny(deniedV4); err != nil {
-		t.Fatal(err)
-	}
-	if got := runProgram(t, tp.server, f.prog, tp.s0Index, udpFrame(unroutableV4, serverV4), 1); got != retPass {
-		t.Errorf("reverse path off: unroutable source returned %#x, want pass", got)
-	}
-	if got := runProgram(t, tp.server, f.prog, tp.s0Index, udpFrame(deniedV4, serverV4), 1); got != retDrop {
-		t.Errorf("reverse path off: denied source returned %#x, want drop", got)
-	}
-	if err := f.Health(); err != nil {
-		t.Errorf("Health with reverse path off: %v", err)
+	if after := tp.server.ns.Forwarding(t); !maps.Equal(before, after) {
+		t.Errorf("Attach changed forwarding switches:\nbefore %v\nafter  %v", before, after)
 	}
 }
 
@@ -175,26 +166,7 @@ func TestMalformedOnTheWire(t *testing.T) {
 		ether(ethPIPv6, make([]byte, 20)),
 		ether(0x0806, make([]byte, 28)),
 	}
-	err = tp.client.do(func() error {
-		ifi, err := interfaceIndex("c0")
-		if err != nil {
-			return err
-		}
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		to := &unix.SockaddrLinklayer{Ifindex: ifi, Halen: 6}
-		copy(to.Addr[:], frames[0][:6])
-		for _, fr := range frames {
-			if err := unix.Sendto(fd, fr, 0, to); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := sendFrames(tp.client, "c0", frames...); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "two malformed frames to be counted", func() bool {

@@ -12,7 +12,7 @@ func TestCountersArithmetic(t *testing.T) {
 	c.Verdicts[Pass] = Count{10, 1000}
 	c.Verdicts[NonIP] = Count{2, 120}
 	c.Verdicts[Denied] = Count{3, 300}
-	c.Verdicts[ForwardingDisabled] = Count{1, 60}
+	c.Verdicts[V4Mapped] = Count{1, 60}
 	if got := c.Total(); got != (Count{16, 1480}) {
 		t.Errorf("Total = %+v", got)
 	}
@@ -60,18 +60,38 @@ func TestSourceCountJSON(t *testing.T) {
 func TestAddrKey(t *testing.T) {
 	for _, c := range []struct{ in, out string }{
 		{"192.0.2.1", "192.0.2.1"},
-		{"::ffff:192.0.2.1", "192.0.2.1"},
+		{"::ffff:192.0.2.1", "192.0.2.1"}, // Deny(::ffff:a.b.c.d) names the IPv4 host
 		{"2001:db8::1", "2001:db8::1"},
 		{"fe80::1%eth0", "fe80::1"},
 		{"::", "::"},
 	} {
 		a := netip.MustParseAddr(c.in)
-		if got := keyAddr(addrKey(a)).String(); got != c.out {
-			t.Errorf("keyAddr(addrKey(%s)) = %s, want %s", c.in, got, c.out)
+		if got, ok := keyAddr(addrKey(a)); !ok || got.String() != c.out {
+			t.Errorf("keyAddr(addrKey(%s)) = %s, %v; want %s", c.in, got, ok, c.out)
 		}
 	}
-	if addrKey(netip.MustParseAddr("192.0.2.1")) != addrKey(netip.MustParseAddr("::ffff:192.0.2.1")) {
-		t.Error("IPv4 and its v4-mapped form must share a key")
+	// The key the program writes for an IPv6 packet from ::ffff:192.0.2.1
+	// is not the IPv4 host's, and reads back as the IPv6 address.
+	var k [addrKeySize]byte
+	mapped := netip.MustParseAddr("::ffff:192.0.2.1").As16()
+	copy(k[:], mapped[:])
+	binary.NativeEndian.PutUint32(k[keyFamilyOff:], keyFamilyIPv6)
+	if k == addrKey(netip.MustParseAddr("192.0.2.1")) {
+		t.Error("an IPv6 source ::ffff:192.0.2.1 shares the IPv4 host's key")
+	}
+	if a, ok := keyAddr(k); !ok || !a.Is4In6() || a.String() != "::ffff:192.0.2.1" {
+		t.Errorf("keyAddr(IPv6 ::ffff:192.0.2.1) = %s, %v; want the IPv6 form", a, ok)
+	}
+	// A family the program never writes, and an IPv4 key whose address is
+	// not IPv4-mapped, stand for nothing.
+	binary.NativeEndian.PutUint32(k[keyFamilyOff:], 5)
+	if a, ok := keyAddr(k); ok {
+		t.Errorf("keyAddr(family 5) = %s, want not ok", a)
+	}
+	v6 := addrKey(netip.MustParseAddr("2001:db8::1"))
+	binary.NativeEndian.PutUint32(v6[keyFamilyOff:], keyFamilyIPv4)
+	if a, ok := keyAddr(v6); ok {
+		t.Errorf("keyAddr(IPv4 family, IPv6 address) = %s, want not ok", a)
 	}
 }
 
@@ -122,8 +142,15 @@ func FuzzRawValues(f *testing.F) {
 		}
 		if len(b) >= addrKeySize {
 			k := [addrKeySize]byte(b[:addrKeySize])
-			if a := keyAddr(k); addrKey(a) != k {
-				t.Fatalf("key %x does not round-trip through %s", k, a)
+			a, ok := keyAddr(k)
+			switch {
+			case !ok:
+			case a.Is4():
+				if addrKey(a) != k {
+					t.Fatalf("IPv4 key %x does not round-trip through %s", k, a)
+				}
+			case a.As16() != [16]byte(k[:16]):
+				t.Fatalf("IPv6 key %x read as %s", k, a)
 			}
 		}
 	})

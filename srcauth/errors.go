@@ -23,18 +23,21 @@ const (
 	// root) in the initial user namespace.
 	ErrPermission
 	// ErrKernel: the kernel lacks something the filter needs: eBPF itself,
-	// the SchedCLS program type, a map type, the bpf_fib_lookup or
-	// bpf_skb_load_bytes_relative helper, or (with HookTCX) TCX links.
+	// the SchedCLS program type, a map type (the longest-prefix-match trie
+	// among them), the bpf_skb_load_bytes_relative helper, or (with HookTCX)
+	// TCX links.
 	// errors.Is(err, errors.ErrUnsupported) also holds for this kind.
 	ErrKernel
 	// ErrNoInterface: the interface does not exist, or no longer does.
 	ErrNoInterface
-	// ErrForwardingDisabled: reverse-path checks are on, but forwarding is
-	// off on the interface, so the kernel's route lookup refuses to answer
-	// for any packet arriving there. Set net.ipv4.conf.IFACE.forwarding=1
-	// (and net.ipv6.conf.IFACE.forwarding=1), or turn the reverse-path check
-	// off for that family.
-	ErrForwardingDisabled
+	// ErrRouting: the filter's copy of the routing table, which answers the
+	// reverse-path check, cannot be made or kept: the routing policy has a
+	// rule the filter cannot evaluate (the error names it), the table needs
+	// more entries than WithRouteLimit allows, or the kernel's routing
+	// table could not be read. From Attach it means nothing was attached;
+	// from Filter.Health, that checked packets got the LookupError verdict
+	// (and were dropped in Enforce mode) for a while, or still do.
+	ErrRouting
 	// ErrVerifier: the kernel's verifier rejected the program. This is a bug
 	// in this package or an unforeseen kernel; the wrapped error carries the
 	// verifier's log.
@@ -69,8 +72,8 @@ func (k Kind) text() string {
 		return "kernel lacks a needed eBPF feature"
 	case ErrNoInterface:
 		return "no such interface"
-	case ErrForwardingDisabled:
-		return "forwarding is disabled on the interface, so reverse-path lookups cannot answer"
+	case ErrRouting:
+		return "the routing table cannot be mirrored, so reverse-path checks cannot answer"
 	case ErrVerifier:
 		return "program rejected by the kernel verifier"
 	case ErrInvalid:
@@ -95,7 +98,7 @@ func (k Kind) Is(target error) bool {
 // Error is the error type of this package: what was being done, on which
 // interface, what kind of failure it was and the underlying cause.
 type Error struct {
-	Op    string // "attach", "load", "check forwarding", "deny", ...
+	Op    string // "attach", "load program", "copy routing table", "deny", ...
 	Iface string // interface name, when one is involved
 	Kind  Kind
 	Err   error // underlying cause; may be nil

@@ -31,8 +31,9 @@ func monitor(iface string) error {
 
 	f, err := srcauth.Attach(iface, srcauth.WithMode(srcauth.Monitor), srcauth.WithReversePath(srcauth.Strict))
 	switch {
-	case errors.Is(err, srcauth.ErrForwardingDisabled):
-		return fmt.Errorf("set net.ipv4.conf.%s.forwarding=1 (and the IPv6 switch) first: %w", iface, err)
+	case errors.Is(err, srcauth.ErrRouting):
+		// A routing rule it cannot evaluate: check loosely, or not at all.
+		return fmt.Errorf("the routing policy cannot be mirrored; try WithReversePath(Loose) or Off: %w", err)
 	case errors.Is(err, srcauth.ErrPermission):
 		return fmt.Errorf("run with CAP_BPF and CAP_NET_ADMIN: %w", err)
 	case err != nil:
@@ -79,5 +80,5 @@ func ExampleCounters_MarshalJSON() {
 	b, _ := json.Marshal(c)
 	fmt.Println(string(b))
 	// Output:
-	// {"mode":"enforce","verdicts":{"pass":{"packets":3,"bytes":222},"exempt":{"packets":0,"bytes":0},"non-ip":{"packets":0,"bytes":0},"denied":{"packets":0,"bytes":0},"wrong-interface":{"packets":1,"bytes":74},"no-route":{"packets":0,"bytes":0},"forwarding-disabled":{"packets":0,"bytes":0},"lookup-error":{"packets":0,"bytes":0},"malformed":{"packets":0,"bytes":0}},"total":{"packets":4,"bytes":296},"failed":{"packets":1,"bytes":74},"dropped":{"packets":1,"bytes":74}}
+	// {"mode":"enforce","verdicts":{"pass":{"packets":3,"bytes":222},"exempt":{"packets":0,"bytes":0},"non-ip":{"packets":0,"bytes":0},"denied":{"packets":0,"bytes":0},"wrong-interface":{"packets":1,"bytes":74},"no-route":{"packets":0,"bytes":0},"v4-mapped":{"packets":0,"bytes":0},"lookup-error":{"packets":0,"bytes":0},"malformed":{"packets":0,"bytes":0}},"total":{"packets":4,"bytes":296},"failed":{"packets":1,"bytes":74},"dropped":{"packets":1,"bytes":74}}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -18,12 +19,13 @@ import (
 // ingress. Its methods are safe for concurrent use.
 //
 // A Filter acts in the network namespace of the thread that called Attach:
-// the interface, its forwarding switches and (for HookClsact) the netlink
-// socket that detaches it are all resolved there, once.
+// the interface, the routing table it copies and (for HookClsact) the
+// netlink socket that detaches it are all resolved there, once.
 //
 // Keep a Filter reachable for as long as it should filter: one that is
 // garbage-collected without Close releases its file descriptors, which
-// detaches a TCX link (but not a clsact filter; see Attach).
+// detaches a TCX link (but not a clsact filter; see Attach), and stops
+// following the routing table.
 type Filter struct {
 	name   string
 	index  int
@@ -31,14 +33,15 @@ type Filter struct {
 	hook   Hook
 	maps   *filterMaps
 	prog   *ebpf.Program
-	hooked attachment // nil once detached
-	fwd    *forwarding
+	hooked attachment   // nil once detached
+	nl     *rtnl        // asks whether the interface is still there
+	mirror *routeMirror // nil when no family's reverse path is checked
 
 	mu     sync.RWMutex // write-held by Close
 	closed bool
 
-	healthMu   sync.Mutex
-	lastFwdOff uint64 // ForwardingDisabled packets at the last Health call
+	healthMu      sync.Mutex
+	lastUnchecked uint64 // LookupError packets at the last Health call
 }
 
 // Attach loads the classifier and attaches it at the ingress of the named
@@ -46,10 +49,13 @@ type Filter struct {
 // the programs already there (see Hook), so that none of them can let a
 // packet in before it is checked.
 //
-// With a reverse-path check on (the default), Attach first checks that
-// forwarding is on for the interface and fails with ErrForwardingDisabled
-// otherwise: the kernel's route lookup answers nothing else while it is off.
-// Every failure is an *Error; see Kind for what each means.
+// With a reverse-path check on (the default), Attach first copies the
+// routing policy (rules, routes and nexthops, of every table) into the
+// program's maps, and the Filter keeps the copy in step with the kernel
+// from then on; it fails with ErrRouting if the policy has a rule it cannot
+// evaluate (see the package documentation). Forwarding need not be on, and
+// no setting of the host is changed. Every failure is an *Error; see Kind
+// for what each means.
 //
 // Detaching is the caller's job when the filter is attached with a clsact
 // qdisc (Filter.Hook reports HookClsact; HookAuto falls back to it on
@@ -75,7 +81,9 @@ type Filter struct {
 // deferred calls, and that SIGKILL or a crash run nothing at all; the
 // filter left behind then waits for the next Attach. A TCX link has none
 // of these problems: the kernel detaches it when the process's last
-// descriptor for it closes, however the process ends.
+// descriptor for it closes, however the process ends. A filter left behind
+// also stops following the routing table: it goes on checking against the
+// routes as they were when its Filter went away.
 func Attach(iface string, opts ...Option) (*Filter, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
@@ -127,27 +135,32 @@ func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
 			f.release()
 		}
 	}()
-	if f.fwd, err = openForwarding(name, c.rp4, c.rp6); err != nil {
-		return nil, err
-	}
-	if err = f.fwd.check(); err != nil {
-		return nil, err
+	if f.nl, err = openRTNL(); err != nil {
+		return nil, classify("open netlink", name, err)
 	}
 	if f.maps, err = newFilterMaps(c); err != nil {
 		return nil, classify("create maps", name, err)
+	}
+	if c.rp4 != Off || c.rp6 != Off {
+		if f.mirror, err = startMirror(f.index, c, f.maps); err != nil {
+			return nil, routingErr("copy routing table", name, err)
+		}
 	}
 	p := progParams{
 		enforce: c.mode == Enforce,
 		rp4:     c.rp4, rp6: c.rp6,
 		deny: f.maps.deny.FD(), sources: f.maps.sources.FD(), verdicts: f.maps.verdicts.FD(),
+		state: fd(f.maps.state),
 	}
-	if c.rp4 != Off || c.rp6 != Off {
-		p.fibFlags = fibFlags()
+	for i, r := range f.maps.routes {
+		if r != nil {
+			p.routes[i], p.contexts[i] = r.verdicts.FD(), r.contexts.FD()
+		}
 	}
 	if f.prog, err = ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "srcauth",
 		Type:         ebpf.SchedCLS,
-		License:      "GPL", // bpf_fib_lookup is GPL-only
+		License:      "GPL",
 		Instructions: buildProgram(p),
 	}); err != nil {
 		return nil, classify("load program", name, err)
@@ -158,7 +171,21 @@ func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
 		return nil, classify("attach "+used.String(), name, err)
 	}
 	f.hook = used
+	if f.mirror != nil {
+		// A Filter dropped without Close stops copying routes.
+		runtime.AddCleanup(f, (*routeMirror).stop, f.mirror)
+	}
 	return f, nil
+}
+
+// routingErr wraps a failure to copy the routing policy: ErrRouting when
+// the policy cannot be mirrored, the kind classify finds otherwise.
+func routingErr(op, iface string, err error) error {
+	var re *routingError
+	if errors.As(err, &re) {
+		return &Error{Op: op, Iface: iface, Kind: ErrRouting, Err: err}
+	}
+	return classify(op, iface, err)
 }
 
 // release frees everything; detaching first so that no packet meets a
@@ -172,14 +199,18 @@ func (f *Filter) release() error {
 		}
 		f.hooked = nil
 	}
+	if f.mirror != nil {
+		f.mirror.stop()
+		f.mirror = nil
+	}
 	if f.prog != nil {
 		f.prog.Close()
 	}
 	if f.maps != nil {
 		f.maps.close()
 	}
-	if f.fwd != nil {
-		f.fwd.close()
+	if f.nl != nil {
+		f.nl.close()
 	}
 	return nil
 }
@@ -280,7 +311,9 @@ func (f *Filter) Denied() ([]netip.Addr, error) {
 		var v uint8
 		it := f.maps.deny.Iterate()
 		for it.Next(&k, &v) {
-			out = append(out, keyAddr(k))
+			if a, ok := keyAddr(k); ok {
+				out = append(out, a)
+			}
 		}
 		return it.Err()
 	})
@@ -322,7 +355,9 @@ func (f *Filter) Sources(limit int) ([]SourceCount, error) {
 				continue
 			}
 			seen[k] = true
-			out = append(out, SourceCount{Addr: keyAddr(k), Verdicts: v.verdicts, Bytes: v.bytes})
+			if a, ok := keyAddr(k); ok {
+				out = append(out, SourceCount{Addr: a, Verdicts: v.verdicts, Bytes: v.bytes})
+			}
 		}
 		return it.Err()
 	})
@@ -339,17 +374,16 @@ func (f *Filter) Sources(limit int) ([]SourceCount, error) {
 }
 
 // Health reports whether the filter is still checking packets. It fails
-// with ErrDetached when this Filter's program no longer sits at the
-// interface's ingress (someone deleted the clsact qdisc or the filter,
-// detached the TCX link, or another Filter's Attach replaced this one's
-// clsact filter); with ErrForwardingDisabled when forwarding is now off on
-// the interface for a checked family, or when packets met the
-// ForwardingDisabled verdict since the previous call (forwarding was off
-// for a while); with ErrNoInterface when the interface has gone (or was
-// renamed: the switches are watched under the name it had at Attach). A CLI
-// that prints counters periodically should call it each time: a filter
-// whose checks cannot run must not look healthy, and a detached one counts
-// nothing, which looks like a quiet network.
+// with ErrNoInterface when the interface has gone; with ErrDetached when
+// this Filter's program no longer sits at the interface's ingress (someone
+// deleted the clsact qdisc or the filter, detached the TCX link, or
+// another Filter's Attach replaced this one's clsact filter); with
+// ErrRouting when the copy of the routing table cannot be kept (the error
+// says why; checked packets get LookupError meanwhile), or when packets
+// met LookupError since the previous call (it could not be kept for a
+// while). A CLI that prints counters periodically should call it each
+// time: a filter whose checks cannot run must not look healthy, and a
+// detached one counts nothing, which looks like a quiet network.
 func (f *Filter) Health() error {
 	f.healthMu.Lock()
 	defer f.healthMu.Unlock()
@@ -357,30 +391,35 @@ func (f *Filter) Health() error {
 	if err != nil {
 		return err
 	}
-	// The packets met since the last report of them: lastFwdOff moves
-	// only when an ErrForwardingDisabled is returned, so another failure
-	// reported first does not hide them.
-	n := c.Verdicts[ForwardingDisabled].Packets
-	unchecked := n - f.lastFwdOff
+	// The packets met since the last report of them: lastUnchecked moves
+	// only when an ErrRouting is returned, so another failure reported
+	// first does not hide them.
+	n := c.Verdicts[LookupError].Packets
+	unchecked := n - f.lastUnchecked
 	if err := f.use("health", func() error {
-		if err := f.fwd.check(); err != nil {
-			return err
+		if ok, err := f.nl.linkExists(int32(f.index)); err != nil || !ok {
+			return &Error{Op: "health", Iface: f.name, Kind: ErrNoInterface, Err: err}
 		}
 		detached, err := f.hooked.check()
 		if err == nil && detached != "" {
 			err = &Error{Op: "health", Iface: f.name, Kind: ErrDetached, Err: errString(detached)}
 		}
+		if err == nil && f.mirror != nil {
+			if merr := f.mirror.health(); merr != nil {
+				err = &Error{Op: "health", Iface: f.name, Kind: ErrRouting, Err: merr}
+			}
+		}
 		return err
 	}); err != nil {
-		if errors.Is(err, ErrForwardingDisabled) {
-			f.lastFwdOff = n // forwarding is off now: that says it
+		if errors.Is(err, ErrRouting) {
+			f.lastUnchecked = n // the cause says it
 		}
 		return err
 	}
 	if unchecked > 0 {
-		f.lastFwdOff = n
-		return &Error{Op: "health", Iface: f.name, Kind: ErrForwardingDisabled,
-			Err: errString(strconv.FormatUint(unchecked, 10) + " packets were not checked since the last health check because forwarding was off")}
+		f.lastUnchecked = n
+		return &Error{Op: "health", Iface: f.name, Kind: ErrRouting,
+			Err: errString(strconv.FormatUint(unchecked, 10) + " packets were not checked since the last health check because the copy of the routing table was not usable")}
 	}
 	return nil
 }

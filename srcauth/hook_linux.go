@@ -34,7 +34,7 @@ func attachHook(prog *ebpf.Program, ifindex int, h Hook) (attachment, Hook, erro
 	}
 	id, ok := info.ID()
 	if !ok {
-		// Program IDs came with Linux 4.13, before bpf_fib_lookup (4.18).
+		// Program IDs came with Linux 4.13, before bpf_skb_load_bytes_relative (4.18).
 		return nil, h, errors.Join(ebpf.ErrNotSupported, errString("the kernel reports no program ID"))
 	}
 	if h == HookAuto || h == HookTCX {

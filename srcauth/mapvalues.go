@@ -10,11 +10,16 @@ import (
 // writes them in the machine's byte order; these readers are the only place
 // Go interprets them.
 const (
-	// addrKeySize: every address is a 16-byte key. IPv4 is stored
-	// IPv4-mapped (::ffff:a.b.c.d), so IPv4 and IPv6 share one map and an
-	// IPv6 packet from ::ffff:a.b.c.d is the same source as IPv4 a.b.c.d,
-	// as the rest of this project treats it.
-	addrKeySize = 16
+	// addrKeySize: a source is the 16 bytes of its address, IPv4 stored
+	// IPv4-mapped (::ffff:a.b.c.d), then a 32-bit family, 4 or 6, in the
+	// machine's byte order. The family keeps an IPv6 packet from
+	// ::ffff:a.b.c.d apart from the IPv4 host a.b.c.d: it is not that host
+	// (see V4Mapped), and must neither match its deny entry nor be counted
+	// as it.
+	addrKeySize   = 20
+	keyFamilyOff  = 16
+	keyFamilyIPv4 = 4
+	keyFamilyIPv6 = 6
 	// countValueSize: per-verdict value, packets then bytes.
 	countValueSize = 16
 	// sourceValueSize: per-source value, packets per verdict then bytes.
@@ -22,11 +27,36 @@ const (
 	sourceBytesOffset = 8 * NumVerdicts
 )
 
-// addrKey is the map key for a; zones are dropped, IPv4 is mapped.
-func addrKey(a netip.Addr) [addrKeySize]byte { return a.WithZone("").As16() }
+// addrKey is the deny set's key for a; a zone is dropped. An IPv4-mapped
+// address is taken for the IPv4 host it names, as everywhere an operator
+// configures addresses in this project: Deny(::ffff:192.0.2.1) denies the
+// IPv4 host 192.0.2.1.
+func addrKey(a netip.Addr) [addrKeySize]byte {
+	a = a.Unmap()
+	fam := uint32(keyFamilyIPv6)
+	if a.Is4() {
+		fam = keyFamilyIPv4
+	}
+	var k [addrKeySize]byte
+	b := a.WithZone("").As16()
+	copy(k[:], b[:])
+	binary.NativeEndian.PutUint32(k[keyFamilyOff:], fam)
+	return k
+}
 
-// keyAddr is the address a map key stands for, IPv4 unmapped.
-func keyAddr(k [addrKeySize]byte) netip.Addr { return netip.AddrFrom16(k).Unmap() }
+// keyAddr is the source a map key stands for: an IPv4 address for the
+// IPv4 family, the 16 bytes as they are (an IPv4-mapped address stays
+// mapped) otherwise. ok is false for a key the program never writes.
+func keyAddr(k [addrKeySize]byte) (a netip.Addr, ok bool) {
+	a = netip.AddrFrom16([16]byte(k[:16]))
+	switch binary.NativeEndian.Uint32(k[keyFamilyOff:]) {
+	case keyFamilyIPv4:
+		return a.Unmap(), a.Is4In6()
+	case keyFamilyIPv6:
+		return a, true
+	}
+	return netip.Addr{}, false
+}
 
 // rawCount decodes one CPU's per-verdict value.
 type rawCount Count

@@ -1,6 +1,7 @@
 package srcauth
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"time"
@@ -77,6 +78,63 @@ func (r *rtnl) query(typ, flags uint16, fill func(*nlMsg), data func(typ uint16,
 			return err
 		}
 	}
+}
+
+// errDumpInterrupted: the kernel's table changed during a dump, whose
+// answer may then be inconsistent.
+const errDumpInterrupted = errString("the table changed during the dump")
+
+// dump sends a dump request built by fill and hands every message of the
+// answer to data. It fails with errDumpInterrupted when the kernel marks
+// the answer as interrupted; the caller reads again.
+func (r *rtnl) dump(typ uint16, fill func(*nlMsg), data func(typ uint16, payload []byte) error) error {
+	r.seq++
+	m := newNLMsg(typ, nlmFRequest|nlmFDump, r.seq)
+	fill(m)
+	if err := unix.Sendto(r.fd, m.bytes(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return err
+	}
+	interrupted := false
+	for {
+		n, _, flags, from, err := unix.Recvmsg(r.fd, r.buf, nil, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return errString("a netlink dump message did not fit the buffer")
+		}
+		if sa, ok := from.(*unix.SockaddrNetlink); !ok || sa.Pid != 0 {
+			continue
+		}
+		done, intr, err := parseDump(r.buf[:n], r.seq, data)
+		interrupted = interrupted || intr
+		if err != nil {
+			return err
+		}
+		if done {
+			if interrupted {
+				return errDumpInterrupted
+			}
+			return nil
+		}
+	}
+}
+
+// linkExists asks the kernel whether the interface with this index is
+// still there, in the socket's network namespace.
+func (r *rtnl) linkExists(ifindex int32) (bool, error) {
+	err := r.query(rtmGetLink, 0, func(m *nlMsg) {
+		var ifi [ifinfomsgLen]byte
+		binary.NativeEndian.PutUint32(ifi[4:], uint32(ifindex))
+		m.b = append(m.b, ifi[:]...)
+	}, func(uint16, []byte) {})
+	if errors.Is(err, unix.ENODEV) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // clsactHook is a cls_bpf filter on a clsact qdisc's ingress.

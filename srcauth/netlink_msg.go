@@ -19,11 +19,13 @@ const (
 	nlmsgError = 2
 	nlmsgDone  = 3
 
-	nlmFRequest = 0x1
-	nlmFAck     = 0x4
-	nlmFReplace = 0x100
-	nlmFExcl    = 0x200
-	nlmFCreate  = 0x400
+	nlmFRequest  = 0x1
+	nlmFAck      = 0x4
+	nlmFDumpIntr = 0x10  // on a dump's messages: the table changed meanwhile
+	nlmFDump     = 0x300 // NLM_F_ROOT | NLM_F_MATCH
+	nlmFReplace  = 0x100
+	nlmFExcl     = 0x200
+	nlmFCreate   = 0x400
 	// flags on an NLMSG_ERROR reply
 	nlmFCapped  = 0x100
 	nlmFAckTLVs = 0x200
@@ -211,6 +213,62 @@ func extackMsg(b []byte, flags uint16) string {
 }
 
 func align4(n int) int { return (n + 3) &^ 3 }
+
+// parseDump reads one datagram of the answer to dump request seq: it hands
+// each message to data, and returns done=true at NLMSG_DONE, or with an
+// *nlError when the kernel refused or failed the dump. interrupted is true
+// when a message carries NLM_F_DUMP_INTR: the table changed during the
+// dump, which must then be read again. Messages answering another request
+// are skipped; a datagram that cannot be parsed is an error.
+func parseDump(b []byte, seq uint32, data func(typ uint16, payload []byte) error) (done, interrupted bool, err error) {
+	for len(b) >= nlmsgHdrLen {
+		l := int(binary.NativeEndian.Uint32(b[0:]))
+		if l < nlmsgHdrLen || l > len(b) {
+			return false, interrupted, errNLMalformed
+		}
+		typ := binary.NativeEndian.Uint16(b[4:])
+		flags := binary.NativeEndian.Uint16(b[6:])
+		mseq := binary.NativeEndian.Uint32(b[8:])
+		payload := b[nlmsgHdrLen:l]
+		b = b[min(align4(l), len(b)):]
+		if mseq != seq {
+			continue
+		}
+		if flags&nlmFDumpIntr != 0 {
+			interrupted = true
+		}
+		switch typ {
+		case nlmsgDone, nlmsgError:
+			// Both carry an errno: 0 at the end of a good dump.
+			if len(payload) < 4 {
+				if typ == nlmsgDone {
+					return true, interrupted, nil
+				}
+				return true, interrupted, errNLMalformed
+			}
+			code := int32(binary.NativeEndian.Uint32(payload))
+			switch {
+			case code == 0:
+				return true, interrupted, nil
+			case code > 0 || code < -4095:
+				return true, interrupted, &nlError{Errno: syscall.EINVAL, Msg: "netlink error code out of range"}
+			}
+			msg := ""
+			if typ == nlmsgError {
+				msg = extackMsg(payload[4:], flags)
+			}
+			return true, interrupted, &nlError{Errno: syscall.Errno(-code), Msg: msg}
+		default:
+			if err := data(typ, payload); err != nil {
+				return false, interrupted, err
+			}
+		}
+	}
+	if len(b) != 0 {
+		return false, interrupted, errNLMalformed
+	}
+	return false, interrupted, nil
+}
 
 // forEachAttr calls fn with the type (nesting flag cleared) and data of each
 // attribute in b, stopping early when fn returns false. It fails on an

@@ -192,3 +192,80 @@ func FuzzParseBPFFilter(f *testing.F) {
 		}
 	})
 }
+
+// dumpPart builds one message of a dump's answer: type, flags, payload.
+func dumpPart(seq uint32, typ, flags uint16, payload []byte) []byte {
+	m := newNLMsg(typ, flags, seq)
+	m.b = append(m.b, payload...)
+	return m.bytes()
+}
+
+// done builds NLMSG_DONE carrying code.
+func done(seq uint32, code int32) []byte {
+	return dumpPart(seq, nlmsgDone, 0, binary.NativeEndian.AppendUint32(nil, uint32(code)))
+}
+
+func TestParseDump(t *testing.T) {
+	route := routeMsg("10.0.0.0/8", 254, rtnUnicast, withOIF(2))
+	var got []uint16
+	collect := func(typ uint16, payload []byte) error { got = append(got, typ); return nil }
+
+	// Two datagrams: messages, then messages and the end.
+	d, intr, err := parseDump(append(dumpPart(5, rtmNewRoute, 2, route), dumpPart(4, rtmNewRoute, 2, route)...), 5, collect)
+	if d || intr || err != nil || len(got) != 1 {
+		t.Errorf("first part: done %v, interrupted %v, %v, %d messages", d, intr, err, len(got))
+	}
+	d, intr, err = parseDump(append(dumpPart(5, rtmNewRoute, 2, route), done(5, 0)...), 5, collect)
+	if !d || intr || err != nil || len(got) != 2 {
+		t.Errorf("last part: done %v, interrupted %v, %v, %d messages", d, intr, err, len(got))
+	}
+	// The kernel marks every message after a change as interrupted.
+	if d, intr, err := parseDump(append(dumpPart(5, rtmNewRoute, 2|nlmFDumpIntr, route), done(5, 0)...), 5, collect); !d || !intr || err != nil {
+		t.Errorf("interrupted dump: done %v, interrupted %v, %v", d, intr, err)
+	}
+	// A dump that failed, at once or at its end.
+	if d, _, err := parseDump(ack(5, -int32(syscall.EOPNOTSUPP), "", true), 5, collect); !d || !errors.Is(err, syscall.EOPNOTSUPP) {
+		t.Errorf("refused dump: done %v, %v", d, err)
+	}
+	if d, _, err := parseDump(done(5, -int32(syscall.ENOBUFS)), 5, collect); !d || !errors.Is(err, syscall.ENOBUFS) {
+		t.Errorf("dump ended by an error: done %v, %v", d, err)
+	}
+	if d, _, err := parseDump(dumpPart(5, nlmsgDone, 0, nil), 5, collect); !d || err != nil {
+		t.Errorf("NLMSG_DONE without a code: done %v, %v", d, err)
+	}
+	// An error from the reader stops the walk.
+	stop := errString("stop")
+	if _, _, err := parseDump(dumpPart(5, rtmNewRoute, 2, route), 5, func(uint16, []byte) error { return stop }); err != stop {
+		t.Errorf("reader's error: %v", err)
+	}
+	for _, bad := range [][]byte{{1, 2, 3}, dumpPart(5, rtmNewRoute, 2, route)[:nlmsgHdrLen+3], dumpPart(5, nlmsgError, 0, []byte{1})} {
+		if _, _, err := parseDump(bad, 5, collect); err == nil {
+			t.Errorf("malformed % x accepted", bad)
+		}
+	}
+}
+
+// FuzzParseDump: any datagram is parsed without panic; a message is handed
+// over only if it answers the dump, and an error reply always ends it.
+func FuzzParseDump(f *testing.F) {
+	route := routeMsg("10.0.0.0/8", 254, rtnUnicast, withOIF(2))
+	f.Add(append(dumpPart(5, rtmNewRoute, 2, route), done(5, 0)...), uint32(5))
+	f.Add(dumpPart(5, rtmNewRoute, 2|nlmFDumpIntr, route), uint32(5))
+	f.Add(ack(5, -95, "not supported", false), uint32(5))
+	f.Fuzz(func(t *testing.T, b []byte, seq uint32) {
+		d, _, err := parseDump(b, seq, func(typ uint16, payload []byte) error {
+			if typ == nlmsgDone || typ == nlmsgError {
+				t.Fatalf("control message %d handed over", typ)
+			}
+			_, _, _ = parseRoute(payload)
+			return nil
+		})
+		var nle *nlError
+		if errors.As(err, &nle) && !d {
+			t.Fatalf("netlink error %v without the end of the dump", err)
+		}
+		if d && !holdsSeq(b, seq) {
+			t.Fatalf("done for seq %d, which no message in %x carries", seq, b)
+		}
+	})
+}

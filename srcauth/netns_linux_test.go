@@ -3,7 +3,6 @@ package srcauth
 import (
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -72,15 +71,6 @@ func (n *netNS) ip(args ...string) string {
 // netnstest.NS.Try).
 func (n *netNS) do(fn func() error) error { return n.ns.Try(fn) }
 
-// sysctl writes a /proc/sys/net value inside the namespace.
-func (n *netNS) sysctl(path, value string) {
-	n.t.Helper()
-	err := n.do(func() error { return os.WriteFile("/proc/sys/net/"+path, []byte(value), 0) })
-	if err != nil {
-		n.t.Fatalf("sysctl %s=%s in %s: %v", path, value, n.name(), err)
-	}
-}
-
 // Topology:
 //
 //	client ns            server ns                 other ns
@@ -90,7 +80,8 @@ func (n *netNS) sysctl(path, value string) {
 //
 // The client also owns the test sources on c0. The server routes the
 // "spoofed" sources out s1 (towards other), and has no route at all to the
-// "unroutable" ones. The filter sits on s0.
+// "unroutable" ones. The filter sits on s0. Forwarding is off everywhere
+// until a test turns it on.
 type topology struct {
 	client, server, other *netNS
 	s0Index               int
@@ -131,10 +122,10 @@ func newTopology(t testing.TB) *topology {
 
 	c.ip("addr", "add", "192.0.2.1/24", "dev", "c0")
 	c.ip("addr", "add", "2001:db8:1::1/64", "dev", "c0", "nodad")
-	for _, a := range []string{"192.0.2.10/32", "203.0.113.7/32", "10.99.0.7/32"} {
+	for _, a := range []string{"192.0.2.10/32", "203.0.113.7/32", "10.99.0.7/32", "203.0.113.99/32"} {
 		c.ip("addr", "add", a, "dev", "c0")
 	}
-	for _, a := range []string{"2001:db8:1::10/128", "2001:db8:3::7/128", "fd00:99::7/128"} {
+	for _, a := range []string{"2001:db8:1::10/128", "2001:db8:3::7/128", "fd00:99::7/128", "2001:db8:4::99/128"} {
 		c.ip("addr", "add", a, "dev", "c0", "nodad")
 	}
 	s.ip("addr", "add", "192.0.2.2/24", "dev", "s0")
@@ -162,7 +153,6 @@ func newTopology(t testing.TB) *topology {
 	s.ip("neigh", "replace", "198.51.100.1", "lladdr", macO0, "dev", "s1", "nud", "permanent")
 	s.ip("-6", "neigh", "replace", "2001:db8:2::1", "lladdr", macO0, "dev", "s1", "nud", "permanent")
 
-	tp.setForwarding(true)
 	if err := s.do(func() error {
 		ifi, err := interfaceIndex("s0")
 		tp.s0Index = ifi
@@ -173,15 +163,10 @@ func newTopology(t testing.TB) *topology {
 	return tp
 }
 
-// setForwarding switches forwarding on s0 for both families.
-func (tp *topology) setForwarding(on bool) {
-	v := "0"
-	if on {
-		v = "1"
-	}
-	tp.server.sysctl("ipv4/conf/s0/forwarding", v)
-	tp.server.sysctl("ipv6/conf/s0/forwarding", v)
-}
+// setForwarding switches forwarding on or off on every interface of the
+// server, for both families. A new namespace starts with it off, as a
+// server that is not a router has it.
+func (tp *topology) setForwarding(on bool) { tp.server.ns.SetForwarding(tp.server.t, on) }
 
 func interfaceIndex(name string) (int, error) {
 	ifi, err := net.InterfaceByName(name)

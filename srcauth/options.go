@@ -30,8 +30,8 @@ const (
 	// default route this only rejects sources the host has explicitly no
 	// route to, its own addresses, broadcast and multicast.
 	Loose
-	// Off: no route lookup; only the deny set applies. Forwarding need not be
-	// on. Pass then means only "not denied".
+	// Off: no route lookup; only the deny set (and the V4Mapped check)
+	// applies. Pass then means only "not denied".
 	Off
 )
 
@@ -142,24 +142,27 @@ func enumText(name, what string, i int) ([]byte, error) {
 
 // Default sizes of the filter's maps.
 const (
-	DefaultLRUSize  = 8192
-	DefaultDenySize = 65536
-	maxMapSize      = 1 << 24
+	DefaultLRUSize    = 8192
+	DefaultDenySize   = 65536
+	DefaultRouteLimit = 65536
+	maxMapSize        = 1 << 24
 )
 
 // An Option configures Attach.
 type Option func(*config)
 
 type config struct {
-	mode     Mode
-	rp4, rp6 ReversePath
-	lruSize  int
-	denySize int
-	hook     Hook
+	mode       Mode
+	rp4, rp6   ReversePath
+	lruSize    int
+	denySize   int
+	routeLimit int
+	hook       Hook
 }
 
 func defaultConfig() config {
-	return config{mode: Monitor, rp4: Strict, rp6: Strict, lruSize: DefaultLRUSize, denySize: DefaultDenySize}
+	return config{mode: Monitor, rp4: Strict, rp6: Strict, lruSize: DefaultLRUSize, denySize: DefaultDenySize,
+		routeLimit: DefaultRouteLimit}
 }
 
 func (c *config) validate() error {
@@ -174,6 +177,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("LRU size %d outside 1..%d", c.lruSize, maxMapSize)
 	case c.denySize < 1 || c.denySize > maxMapSize:
 		return fmt.Errorf("deny set size %d outside 1..%d", c.denySize, maxMapSize)
+	case c.routeLimit < 1 || c.routeLimit > maxMapSize:
+		return fmt.Errorf("route limit %d outside 1..%d", c.routeLimit, maxMapSize)
 	}
 	return nil
 }
@@ -186,9 +191,8 @@ func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
 func WithReversePath(r ReversePath) Option { return func(c *config) { c.rp4, c.rp6 = r, r } }
 
 // WithIPv6ReversePath overrides the reverse-path check for IPv6 only; use it
-// after WithReversePath. The usual reason is Off: IPv6 lookups need
-// net.ipv6.conf.IFACE.forwarding=1, which also makes the kernel ignore router
-// advertisements on that interface unless accept_ra is 2.
+// after WithReversePath, for instance to keep Strict for IPv4 and Loose for
+// IPv6 where IPv6 routes back are asymmetric.
 func WithIPv6ReversePath(r ReversePath) Option { return func(c *config) { c.rp6 = r } }
 
 // WithLRUSize bounds the per-source counters (default DefaultLRUSize
@@ -200,6 +204,15 @@ func WithLRUSize(n int) Option { return func(c *config) { c.lruSize = n } }
 // WithDenySize bounds the deny set (default DefaultDenySize addresses). Deny
 // fails once it is full.
 func WithDenySize(n int) Option { return func(c *config) { c.denySize = n } }
+
+// WithRouteLimit bounds the filter's copy of the routing table, per family
+// (default DefaultRouteLimit entries). The copy holds about one entry per
+// route and policy rule prefix, fewer where neighbouring routes agree, times
+// the number of distinct "from" prefixes in rules and IPv6 routes, plus
+// one. A host whose table needs more (a router with a full internet
+// table, say) gets ErrRouting from Attach, or from Health if its table grows
+// past the limit later; meanwhile checked packets get LookupError.
+func WithRouteLimit(n int) Option { return func(c *config) { c.routeLimit = n } }
 
 // WithHook selects how the program is attached (default HookAuto).
 func WithHook(h Hook) Option { return func(c *config) { c.hook = h } }

@@ -7,16 +7,13 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/features"
 )
 
 func programVariants() (out []progParams) {
 	for _, enforce := range []bool{false, true} {
 		for _, rp4 := range []ReversePath{Strict, Loose, Off} {
 			for _, rp6 := range []ReversePath{Strict, Loose, Off} {
-				for _, flags := range []int32{0, fibSkipNeigh} {
-					out = append(out, progParams{enforce: enforce, rp4: rp4, rp6: rp6, fibFlags: flags})
-				}
+				out = append(out, progParams{enforce: enforce, rp4: rp4, rp6: rp6})
 			}
 		}
 	}
@@ -27,7 +24,8 @@ func programVariants() (out []progParams) {
 // jump resolved and no invalid instruction.
 func TestProgramBuilds(t *testing.T) {
 	for _, p := range programVariants() {
-		p.deny, p.sources, p.verdicts = 3, 4, 5
+		p.deny, p.sources, p.verdicts, p.state = 3, 4, 5, 6
+		p.routes, p.contexts = [2]int{7, 8}, [2]int{9, 10}
 		insns := buildProgram(p)
 		for i, in := range insns {
 			if in.OpCode == asm.InvalidOpCode {
@@ -49,7 +47,7 @@ func TestProgramBuilds(t *testing.T) {
 }
 
 // TestProgramLoadsEveryVariant: the verifier accepts every combination of
-// mode, reverse-path settings and lookup flags.
+// mode and reverse-path settings.
 func TestProgramLoadsEveryVariant(t *testing.T) {
 	requireRoot(t)
 	m, err := newFilterMaps(defaultConfig())
@@ -58,17 +56,14 @@ func TestProgramLoadsEveryVariant(t *testing.T) {
 	}
 	defer m.close()
 	for _, p := range programVariants() {
-		p.deny, p.sources, p.verdicts = m.deny.FD(), m.sources.FD(), m.verdicts.FD()
+		p.deny, p.sources, p.verdicts, p.state = m.deny.FD(), m.sources.FD(), m.verdicts.FD(), m.state.FD()
+		for i, r := range m.routes {
+			p.routes[i], p.contexts[i] = r.verdicts.FD(), r.contexts.FD()
+		}
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Name: "srcauth", Type: ebpf.SchedCLS, License: "GPL", Instructions: buildProgram(p)})
 		if err != nil {
 			t.Fatalf("%+v: %v", p, err)
 		}
 		prog.Close()
-	}
-	// BPF_FIB_LOOKUP_SKIP_NEIGH came with Linux 6.3; the probe must find it
-	// there.
-	v, err := features.LinuxVersionCode()
-	if f := fibFlags(); err == nil && v >= 6<<16|3<<8 && f != fibSkipNeigh {
-		t.Errorf("fibFlags() = %d on kernel %#x, want BPF_FIB_LOOKUP_SKIP_NEIGH", f, v)
 	}
 }

@@ -2,6 +2,7 @@ package srcauth
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/cilium/ebpf/asm"
 )
@@ -12,26 +13,31 @@ import (
 //
 // Per packet:
 //
-//  1. skb->protocol not IPv4/IPv6: NonIP.
+//  1. skb->protocol IPv4 or IPv6: go on at 2. An 802.1Q or 802.1ad tag
+//     (the kernel strips the first tag before the hook, and further tags
+//     with VLAN ID 0 only after it, then hands the packet to IP): walk the
+//     tags that are still in the packet, up to maxTags, and go on with the
+//     IPv4 or IPv6 header behind them. More tags than that: Malformed.
+//     Anything else (ARP, LLDP, ...): NonIP.
 //  2. Copy the network header (20 or 40 bytes) with
 //     bpf_skb_load_bytes_relative(BPF_HDR_START_NET), which finds it whatever
 //     the link layer (Ethernet, VLAN offload, raw IP tunnels) and whether or
 //     not the header is in the linear part of the skb. Too short, or the
 //     wrong IP version: Malformed.
-//  3. Source in the deny set: Denied.
-//  4. Exempt: IPv4 0.0.0.0 to 255.255.255.255 (DHCP), and IPv6 :: or
+//  3. IPv6 from an IPv4-mapped address (::ffff:0:0/96): V4Mapped.
+//  4. Source in the deny set: Denied.
+//  5. Exempt: IPv4 0.0.0.0 to 255.255.255.255 (DHCP), and IPv6 :: or
 //     fe80::/10 to a multicast (ff00::/8) or link-local (fe80::/10)
 //     destination. Any other unspecified source (0.0.0.0, ::) is NoRoute
 //     when the reverse path is checked; any other link-local source goes on
 //     to the route lookup like every other source.
-//  5. Reverse path off: Pass. Otherwise bpf_fib_lookup from the ingress
-//     device's point of view with source and destination swapped, i.e. "how
-//     would this host route a reply?", with BPF_FIB_LOOKUP_SKIP_NEIGH since
-//     only the route matters. Found (Strict: and leaving by the ingress
-//     device): Pass; found elsewhere: WrongInterface; unreachable,
-//     blackhole, prohibit or not a unicast route: NoRoute; forwarding off:
-//     ForwardingDisabled; anything else: LookupError.
-//  6. Count per source (IP packets only) and per verdict; in Enforce mode
+//  6. Reverse path off: Pass. Otherwise the filter's copy of the routing
+//     policy (routing_policy.go, kept by mirror_linux.go) answers: the
+//     context of the packet's destination, from one longest-prefix-match
+//     lookup (skipped when there is only one context), then the verdict for
+//     (context, source) from another: Pass, WrongInterface or NoRoute. A
+//     copy that is not usable, or a miss: LookupError.
+//  7. Count per source (IP packets only) and per verdict; in Enforce mode
 //     return TC_ACT_SHOT for failures, otherwise TC_ACT_UNSPEC so that the
 //     next program or filter on the hook still runs (TCX_NEXT for TCX).
 
@@ -39,64 +45,56 @@ import (
 const (
 	skbLen      = 0
 	skbProtocol = 16
-	skbIfindex  = 40
-)
-
-// struct bpf_fib_lookup (linux/bpf.h), 64 bytes.
-const (
-	fibSize    = 64
-	fibFamily  = 0
-	fibIfindex = 8
-	fibTOS     = 12
-	fibSrc     = 16
-	fibDst     = 32
 )
 
 // Stack layout, offsets from the frame pointer. Every slot is naturally
 // aligned, as the verifier requires for the stack.
 const (
-	stFib  = -64                    // struct bpf_fib_lookup
-	stKey  = -80                    // 16-byte source address key
-	stHdr  = -120                   // copy of the IPv4 (20) or IPv6 (40) header
-	stVKey = -128                   // u32 verdict, key of the verdict map
-	stZero = -128 - sourceValueSize // zeroed per-source value for first insert
+	stKey  = -24                    // 20-byte source key (mapvalues.go)
+	stRt   = -48                    // verdict table key: prefix length, context, address
+	stCtx  = -72                    // context table key: prefix length, address
+	stHdr  = -112                   // copy of the IPv4 (20) or IPv6 (40) header
+	stVKey = -120                   // u32 key of the verdict and state maps
+	stZero = -120 - sourceValueSize // zeroed per-source value for first insert
 )
 
 // Kernel constants.
 const (
-	afInet          = 2
-	afInet6         = 10
 	ethPIP          = 0x0800
 	ethPIPv6        = 0x86DD
+	ethP8021Q       = 0x8100
+	ethP8021AD      = 0x88A8
 	hdrStartNet     = 1 // BPF_HDR_START_NET
-	fibSkipNeigh    = 4 // BPF_FIB_LOOKUP_SKIP_NEIGH (Linux 6.3)
 	bpfNoExist      = 1 // BPF_NOEXIST
 	tcActUnspec     = -1
 	tcActShot       = 2
-	fibRetSuccess   = 0
-	fibRetNotFwded  = 4 // 1..4: blackhole, unreachable, prohibit, not forwarded
-	fibRetFwdOff    = 5
-	fibRetLWT       = 6
-	fibRetNoNeigh   = 7
-	fibRetFragNeed  = 8
+	vlanHdrLen      = 4 // TCI, then the next protocol
 	ipv4HeaderLen   = 20
 	ipv6HeaderLen   = 40
 	ipv6SrcOffset   = 8
 	ipv6DstOffset   = 24
 	ipv4SrcOffset   = 12
 	ipv4DstOffset   = 16
-	ipv4TOSOffset   = 1
 	linkLocalPrefix = 0xfe // fe80::/10: first byte 0xfe, next two bits 10
 )
+
+// maxTags is how many VLAN tags the program walks in the packet, beyond
+// the one the kernel strips before the hook. Real traffic has at most two
+// in all (802.1ad then 802.1Q); the kernel itself walks any number of
+// priority tags, so a packet with more is dropped as Malformed in Enforce
+// mode rather than let through unread.
+const maxTags = 8
 
 // progParams are the constants baked into one program.
 type progParams struct {
 	enforce  bool
 	rp4, rp6 ReversePath
-	fibFlags int32
 	deny     int // map file descriptors
 	sources  int
 	verdicts int
+	state    int    // 0 when neither family is checked
+	routes   [2]int // verdict tables, IPv4 and IPv6; 0 for an unchecked family
+	contexts [2]int // context tables
 }
 
 // htons returns v in network byte order, as the kernel stores protocol
@@ -144,14 +142,22 @@ func buildProgram(p progParams) asm.Instructions {
 		ctx     = asm.R6
 		verdict = asm.R7
 		onLink  = asm.R8 // IPv6: the destination is link-scoped
+		netOff  = asm.R9 // where the IP header starts, after VLAN tags
 	)
 
 	b.at("srcauth")
 	b.emit(
 		asm.Mov.Reg(ctx, asm.R1),
+		asm.Mov.Imm(netOff, 0),
 		asm.LoadMem(asm.R0, ctx, skbProtocol, asm.Word),
 		asm.JEq.Imm(asm.R0, int32(htons(ethPIP)), "ipv4"),
 		asm.JEq.Imm(asm.R0, int32(htons(ethPIPv6)), "ipv6"),
+		asm.JEq.Imm(asm.R0, int32(htons(ethP8021Q)), "tag-0"),
+		asm.JNE.Imm(asm.R0, int32(htons(ethP8021AD)), "non-ip"),
+	)
+	b.vlanTags()
+	b.at("non-ip")
+	b.emit(
 		b.verdict(NonIP),
 		asm.Ja.Label("count"),
 	)
@@ -160,20 +166,12 @@ func buildProgram(p progParams) asm.Instructions {
 	b.at("ipv4")
 	b.loadHeader(ipv4HeaderLen, 0x40)
 	b.emit(
-		// key = ::ffff:src
+		// key = ::ffff:src, family 4
 		storeZero64(stKey),
 		asm.StoreImm(asm.RFP, stKey+8, mappedWord(), asm.Word),
 		asm.LoadMem(asm.R0, asm.RFP, stHdr+ipv4SrcOffset, asm.Word),
 		asm.StoreMem(asm.RFP, stKey+12, asm.R0, asm.Word),
-	)
-	b.zeroFib(afInet)
-	b.emit(
-		asm.LoadMem(asm.R1, asm.RFP, stHdr+ipv4TOSOffset, asm.Byte),
-		asm.StoreMem(asm.RFP, stFib+fibTOS, asm.R1, asm.Byte),
-		// Swapped: the lookup's destination is the packet's source.
-		asm.LoadMem(asm.R1, asm.RFP, stHdr+ipv4DstOffset, asm.Word),
-		asm.StoreMem(asm.RFP, stFib+fibSrc, asm.R1, asm.Word),
-		asm.StoreMem(asm.RFP, stFib+fibDst, asm.R0, asm.Word),
+		asm.StoreImm(asm.RFP, stKey+keyFamilyOff, keyFamilyIPv4, asm.Word),
 	)
 	b.deny(p)
 	b.emit(
@@ -188,7 +186,7 @@ func buildProgram(p progParams) asm.Instructions {
 	)
 	b.unspecified(p.rp4)
 	b.at("v4-check")
-	b.reversePath(p, p.rp4, "v4")
+	b.reversePath(p, 0)
 
 	// IPv6.
 	b.at("ipv6")
@@ -198,39 +196,30 @@ func buildProgram(p progParams) asm.Instructions {
 		asm.LoadMem(asm.R1, asm.RFP, stHdr+ipv6SrcOffset+8, asm.DWord),
 		asm.StoreMem(asm.RFP, stKey, asm.R0, asm.DWord),
 		asm.StoreMem(asm.RFP, stKey+8, asm.R1, asm.DWord),
+		asm.StoreImm(asm.RFP, stKey+keyFamilyOff, keyFamilyIPv6, asm.Word),
+		// ::ffff:0:0/96 never comes from an IPv4 host, or from anyone
+		// honest: V4Mapped, before anything else can take it for the
+		// IPv4 address in its last four bytes.
+		b.verdict(V4Mapped),
+		asm.JNE.Imm(asm.R0, 0, "v6-not-mapped"),
+		asm.LoadMem(asm.R2, asm.RFP, stKey+8, asm.Word),
+		asm.JEq.Imm32(asm.R2, int32(mappedWord()), "source"),
 	)
-	b.zeroFib(afInet6)
+	b.at("v6-not-mapped")
 	b.emit(
-		asm.StoreMem(asm.RFP, stFib+fibDst, asm.R0, asm.DWord),
-		asm.StoreMem(asm.RFP, stFib+fibDst+8, asm.R1, asm.DWord),
 		// Is the destination link-scoped (multicast ff00::/8 or link-local
 		// fe80::/10)? Remembered in onLink for the exemption below.
-		//
-		// The lookup's source is the packet's destination, except that the
-		// kernel refuses (NOT_FWDED) a lookup whose source is link-local or
-		// multicast: a packet to ff02::1 or to our fe80:: address is checked
-		// with an unspecified source instead.
 		asm.Mov.Imm(onLink, 0),
 		asm.LoadMem(asm.R2, asm.RFP, stHdr+ipv6DstOffset, asm.Byte),
 		asm.JEq.Imm(asm.R2, 0xff, "v6-scoped"),
-		asm.JNE.Imm(asm.R2, linkLocalPrefix, "v6-src"),
+		asm.JNE.Imm(asm.R2, linkLocalPrefix, "v6-deny"),
 		asm.LoadMem(asm.R2, asm.RFP, stHdr+ipv6DstOffset+1, asm.Byte),
 		asm.And.Imm(asm.R2, 0xc0),
-		asm.JNE.Imm(asm.R2, 0x80, "v6-src"),
+		asm.JNE.Imm(asm.R2, 0x80, "v6-deny"),
 	)
 	b.at("v6-scoped")
-	b.emit(
-		asm.Mov.Imm(onLink, 1),
-		asm.Ja.Label("v6-nosrc"),
-	)
-	b.at("v6-src")
-	b.emit(
-		asm.LoadMem(asm.R2, asm.RFP, stHdr+ipv6DstOffset, asm.DWord),
-		asm.StoreMem(asm.RFP, stFib+fibSrc, asm.R2, asm.DWord),
-		asm.LoadMem(asm.R2, asm.RFP, stHdr+ipv6DstOffset+8, asm.DWord),
-		asm.StoreMem(asm.RFP, stFib+fibSrc+8, asm.R2, asm.DWord),
-	)
-	b.at("v6-nosrc")
+	b.emit(asm.Mov.Imm(onLink, 1))
+	b.at("v6-deny")
 	b.deny(p)
 	b.emit(
 		// :: (duplicate address detection, MLD before an address is
@@ -260,7 +249,7 @@ func buildProgram(p progParams) asm.Instructions {
 		asm.JNE.Imm(onLink, 0, "source"),
 	)
 	b.at("v6-check")
-	b.reversePath(p, p.rp6, "v6")
+	b.reversePath(p, 1)
 
 	// Per-source counters. The first packet from a source inserts a zeroed
 	// value (BPF_NOEXIST, so two CPUs racing lose no count), then every
@@ -338,12 +327,39 @@ func buildProgram(p progParams) asm.Instructions {
 	return b.insns
 }
 
-// loadHeader copies n bytes of the network header to stHdr and checks the
-// version nibble; on failure the verdict is Malformed.
-func (b *progBuilder) loadHeader(n, version int32) {
+// vlanTags walks the VLAN tags still in the packet, labels tag-0 to
+// tag-maxTags. Each is four bytes at the network header: the TCI, then the
+// protocol behind it. Only the protocol matters: whatever the VLAN IDs,
+// the program checks the IP packet inside, as the one the kernel may
+// deliver.
+func (b *progBuilder) vlanTags() {
+	for i := range maxTags {
+		next := "tag-" + strconv.Itoa(i+1)
+		b.at("tag-" + strconv.Itoa(i))
+		b.loadNet(vlanHdrLen)
+		b.emit(
+			asm.Add.Imm(asm.R9, vlanHdrLen),
+			asm.LoadMem(asm.R0, asm.RFP, stHdr+2, asm.Half),
+			asm.JEq.Imm(asm.R0, int32(htons(ethPIP)), "ipv4"),
+			asm.JEq.Imm(asm.R0, int32(htons(ethPIPv6)), "ipv6"),
+			asm.JEq.Imm(asm.R0, int32(htons(ethP8021Q)), next),
+			asm.JNE.Imm(asm.R0, int32(htons(ethP8021AD)), "non-ip"),
+		)
+	}
+	b.at("tag-" + strconv.Itoa(maxTags))
+	b.emit(
+		b.verdict(Malformed),
+		asm.Ja.Label("count"),
+	)
+}
+
+// loadNet copies n bytes from the network header, past the VLAN tags
+// read so far (R9), to stHdr; when the packet is too short the verdict is
+// Malformed.
+func (b *progBuilder) loadNet(n int32) {
 	b.emit(
 		asm.Mov.Reg(asm.R1, asm.R6),
-		asm.Mov.Imm(asm.R2, 0),
+		asm.Mov.Reg(asm.R2, asm.R9),
 		asm.Mov.Reg(asm.R3, asm.RFP),
 		asm.Add.Imm(asm.R3, stHdr),
 		asm.Mov.Imm(asm.R4, n),
@@ -351,20 +367,17 @@ func (b *progBuilder) loadHeader(n, version int32) {
 		asm.FnSkbLoadBytesRelative.Call(),
 		b.verdict(Malformed),
 		asm.JNE.Imm(asm.R0, 0, "count"),
-		asm.LoadMem(asm.R0, asm.RFP, stHdr, asm.Byte),
-		asm.And.Imm(asm.R0, 0xf0),
-		asm.JNE.Imm(asm.R0, version, "count"),
 	)
 }
 
-// zeroFib clears struct bpf_fib_lookup and sets the family and the ingress
-// device.
-func (b *progBuilder) zeroFib(family int64) {
-	b.emit(zeroStack(stFib, fibSize)...)
+// loadHeader copies the IP header (n bytes) to stHdr and checks the
+// version nibble; on failure the verdict is Malformed.
+func (b *progBuilder) loadHeader(n, version int32) {
+	b.loadNet(n)
 	b.emit(
-		asm.StoreImm(asm.RFP, stFib+fibFamily, family, asm.Byte),
-		asm.LoadMem(asm.R2, asm.R6, skbIfindex, asm.Word),
-		asm.StoreMem(asm.RFP, stFib+fibIfindex, asm.R2, asm.Word),
+		asm.LoadMem(asm.R0, asm.RFP, stHdr, asm.Byte),
+		asm.And.Imm(asm.R0, 0xf0),
+		asm.JNE.Imm(asm.R0, version, "count"),
 	)
 }
 
@@ -394,49 +407,69 @@ func (b *progBuilder) unspecified(rp ReversePath) {
 	b.emit(b.verdict(v), asm.Ja.Label("source"))
 }
 
-// reversePath emits the route lookup and its classification, ending with a
-// jump to "source".
-func (b *progBuilder) reversePath(p progParams, rp ReversePath, sfx string) {
+// reversePath emits the lookup in family fam's copy of the routing policy
+// (0 IPv4, 1 IPv6), ending with a jump to "source" with the verdict set.
+func (b *progBuilder) reversePath(p progParams, fam int) {
+	rp, addrLen, src, dst := p.rp4, int16(4), int16(stHdr+ipv4SrcOffset), int16(stHdr+ipv4DstOffset)
+	if fam == 1 {
+		rp, addrLen, src, dst = p.rp6, 16, stHdr+ipv6SrcOffset, stHdr+ipv6DstOffset
+	}
 	if rp == Off {
 		b.emit(b.verdict(Pass), asm.Ja.Label("source"))
 		return
 	}
-	found := "found-" + sfx
+	lookup := "rt-" + strconv.Itoa(fam)
 	b.emit(
-		asm.Mov.Reg(asm.R1, asm.R6),
+		// The family's state: how many contexts, 0 while the copy is not
+		// usable.
+		asm.StoreImm(asm.RFP, stVKey, int64(fam), asm.Word),
+		asm.LoadMapPtr(asm.R1, p.state),
 		asm.Mov.Reg(asm.R2, asm.RFP),
-		asm.Add.Imm(asm.R2, stFib),
-		asm.Mov.Imm(asm.R3, fibSize),
-		asm.Mov.Imm(asm.R4, p.fibFlags),
-		asm.FnFibLookup.Call(),
-		// FRAG_NEEDED and NO_NEIGH are returned after a route was found and
-		// the egress device filled in.
-		asm.JEq.Imm(asm.R0, fibRetSuccess, found),
-		asm.JEq.Imm(asm.R0, fibRetNoNeigh, found),
-		asm.JEq.Imm(asm.R0, fibRetFragNeed, found),
-		b.verdict(ForwardingDisabled),
-		asm.JEq.Imm(asm.R0, fibRetFwdOff, "source"),
-	)
-	if rp == Loose {
-		// A route through a lightweight tunnel is still a route back.
-		b.emit(b.verdict(Pass), asm.JEq.Imm(asm.R0, fibRetLWT, "source"))
-	}
-	b.emit(
+		asm.Add.Imm(asm.R2, stVKey),
+		asm.FnMapLookupElem.Call(),
 		b.verdict(LookupError),
-		asm.JSLT.Imm(asm.R0, 1, "source"),
-		asm.JSGT.Imm(asm.R0, fibRetNotFwded, "source"),
-		b.verdict(NoRoute),
+		asm.JEq.Imm(asm.R0, 0, "source"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JEq.Imm(asm.R1, 0, "source"),
+		asm.StoreImm(asm.RFP, stRt+lpmPrefixLenSize, 0, asm.Word),
+		asm.JEq.Imm(asm.R1, 1, lookup),
+		// Several contexts: the packet's destination picks one.
+		asm.StoreImm(asm.RFP, stCtx, int64(8*addrLen), asm.Word),
+	)
+	b.emit(copyStack(stCtx+lpmPrefixLenSize, dst, addrLen)...)
+	b.emit(
+		asm.LoadMapPtr(asm.R1, p.contexts[fam]),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stCtx),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, lookup),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.StoreMem(asm.RFP, stRt+lpmPrefixLenSize, asm.R1, asm.Word),
+	)
+	b.at(lookup)
+	b.emit(asm.StoreImm(asm.RFP, stRt, int64(8*(routeCtxSize+addrLen)), asm.Word))
+	b.emit(copyStack(stRt+lpmPrefixLenSize+routeCtxSize, src, addrLen)...)
+	b.emit(
+		asm.LoadMapPtr(asm.R1, p.routes[fam]),
+		asm.Mov.Reg(asm.R2, asm.RFP),
+		asm.Add.Imm(asm.R2, stRt),
+		asm.FnMapLookupElem.Call(),
+		b.verdict(LookupError),
+		asm.JEq.Imm(asm.R0, 0, "source"),
+		asm.LoadMem(asm.R7, asm.R0, 0, asm.Word),
 		asm.Ja.Label("source"),
 	)
-	b.at(found)
-	b.emit(b.verdict(Pass))
-	if rp == Strict {
-		b.emit(
-			asm.LoadMem(asm.R1, asm.RFP, stFib+fibIfindex, asm.Word),
-			asm.LoadMem(asm.R2, asm.R6, skbIfindex, asm.Word),
-			asm.JEq.Reg(asm.R1, asm.R2, "source"),
-			b.verdict(WrongInterface),
+}
+
+// copyStack copies n bytes (a multiple of 4) from one stack offset to
+// another, four at a time: the source offsets are not all 8-aligned.
+func copyStack(to, from, n int16) asm.Instructions {
+	var in asm.Instructions
+	for off := int16(0); off < n; off += 4 {
+		in = append(in,
+			asm.LoadMem(asm.R1, asm.RFP, from+off, asm.Word),
+			asm.StoreMem(asm.RFP, to+off, asm.R1, asm.Word),
 		)
 	}
-	b.emit(asm.Ja.Label("source"))
+	return in
 }

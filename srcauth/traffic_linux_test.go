@@ -157,8 +157,11 @@ func (s *server) readUDP(c *net.UDPConn) {
 			s.markers <- p
 			continue
 		}
+		// Not unmapped: the IPv6 socket reports an IPv6 datagram from
+		// ::ffff:a.b.c.d as that, which the tests tell from IPv4 a.b.c.d
+		// (the IPv4 socket's).
 		s.mu.Lock()
-		s.udpFrom[from.Addr().Unmap()]++
+		s.udpFrom[from.Addr()]++
 		s.mu.Unlock()
 	}
 }

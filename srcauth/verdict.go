@@ -15,8 +15,8 @@ type Verdict uint8
 
 const (
 	// Pass: the source is not denied and, with a reverse-path check on, the
-	// kernel has a route back to it (Strict: leaving by the interface the
-	// packet came in on). With the check off, Pass means only "not denied".
+	// host's routing table has a route back to it (Strict: leaving by the
+	// interface the packet came in on). With the check off, Pass means only "not denied".
 	Pass Verdict = iota
 	// Exempt: a source reverse-path filtering cannot judge, on a packet that
 	// cannot have left its link, let through unchecked. That is IPv4 0.0.0.0
@@ -29,9 +29,10 @@ const (
 	// behind a router that forwards what it should not) could have forged,
 	// so such packets are checked like any other. With a reverse-path check
 	// on, an unspecified source then gets NoRoute, since nothing can be
-	// routed back to it, and so does a link-local one, since the kernel's
-	// route lookup refuses link-local addresses. The deny set applies to
-	// exempt sources too.
+	// routed back to it, and so does a link-local one, since a link-local
+	// address means something only together with an interface and is never
+	// routed (the kernel's own route lookup for forwarding refuses it). The
+	// deny set applies to exempt sources too.
 	Exempt
 	// NonIP: neither IPv4 nor IPv6 (ARP, LLDP, ...). Passed and counted;
 	// there is no IP source to authenticate.
@@ -47,14 +48,21 @@ const (
 	// unreachable, blackholed or prohibited, or it is one of this host's own
 	// addresses, a broadcast or a multicast address.
 	NoRoute
-	// ForwardingDisabled: the kernel refused the route lookup because
-	// forwarding is off on the ingress interface. The source was NOT checked.
-	// Attach refuses to start in this state; if it appears later, someone
-	// turned forwarding off, and Filter.Health reports it.
-	ForwardingDisabled
-	// LookupError: the route lookup failed in another way (a route back
-	// through a lightweight tunnel in Strict mode, or an error from the
-	// kernel). The source was not checked.
+	// V4Mapped: an IPv6 packet whose source is an IPv4-mapped address,
+	// ::ffff:a.b.c.d. Such an address names an IPv4 host inside one host's
+	// dual-stack socket API (RFC 4291 2.5.5.2); it is not a valid source on
+	// the wire (the IANA special-purpose registry marks ::ffff:0:0/96 as
+	// neither source nor destination), and no IPv4 host can send it. A
+	// packet that carries one was forged, or built to be mistaken for the
+	// IPv4 host a.b.c.d by software that unmaps addresses, loopback and this
+	// host's own addresses included. It is never that IPv4 host: the deny
+	// set's IPv4 entries do not apply to it, and the per-source counters keep
+	// it under its IPv6 form. Checked whatever the reverse-path setting.
+	V4Mapped
+	// LookupError: the reverse-path check could not be answered, so the
+	// source was NOT checked: the filter's copy of the routing table is not
+	// usable (the routing policy has a rule it cannot evaluate, or the table
+	// outgrew WithRouteLimit). Filter.Health reports why (ErrRouting).
 	LookupError
 	// Malformed: the link layer says IPv4 or IPv6 but the network header is
 	// truncated or carries the wrong version. The kernel would drop such a
@@ -92,8 +100,8 @@ func (v Verdict) name() string {
 		return "wrong-interface"
 	case NoRoute:
 		return "no-route"
-	case ForwardingDisabled:
-		return "forwarding-disabled"
+	case V4Mapped:
+		return "v4-mapped"
 	case LookupError:
 		return "lookup-error"
 	case Malformed:

@@ -8,7 +8,7 @@ import (
 
 func TestVerdictNames(t *testing.T) {
 	want := []string{"pass", "exempt", "non-ip", "denied", "wrong-interface", "no-route",
-		"forwarding-disabled", "lookup-error", "malformed"}
+		"v4-mapped", "lookup-error", "malformed"}
 	if len(want) != NumVerdicts {
 		t.Fatalf("%d names for %d verdicts", len(want), NumVerdicts)
 	}
@@ -48,9 +48,10 @@ func TestVerdictDrops(t *testing.T) {
 			t.Errorf("%v.Drops() = %v", v, v.Drops())
 		}
 	}
-	// ForwardingDisabled is never a pass: the source was not checked.
-	if !ForwardingDisabled.Drops() || !LookupError.Drops() {
-		t.Error("unchecked verdicts must count as failures")
+	// LookupError is never a pass: the source was not checked. V4Mapped
+	// is never a pass: no honest packet carries such a source.
+	if !LookupError.Drops() || !V4Mapped.Drops() {
+		t.Error("unchecked and v4-mapped sources must count as failures")
 	}
 }
 

@@ -29,15 +29,17 @@ in on (a route back to it leaves by that interface; with --loose, any route
 back), and drops sources in the deny set.
 
 Without --enforce it only counts (monitor mode): run it that way first, and
-read the counters before dropping anything. The reverse-path check needs
-forwarding on for the interface (sysctl net.ipv4.conf.IFACE.forwarding=1 and
-net.ipv6.conf.IFACE.forwarding=1); it refuses to start otherwise. It needs
-root (CAP_BPF and CAP_NET_ADMIN) and Linux.
+read the counters before dropping anything. The reverse-path check reads the
+host's routing table (rules and routes of every table) and follows its
+changes; forwarding need not be on, and no setting of the host is changed.
+An IPv6 packet from an IPv4-mapped address (::ffff:a.b.c.d) is counted as
+v4-mapped and dropped with --enforce. It needs root (CAP_BPF and
+CAP_NET_ADMIN) and Linux.
 
 It runs until SIGINT or SIGTERM, or --count reports, then detaches. A filter
-that stops checking (detached by someone else, forwarding turned off, the
-interface gone) ends it with an error: it never goes on printing the counters
-of a filter that no longer sees packets.
+that stops checking (detached by someone else, a routing rule it cannot
+evaluate, the interface gone) ends it with an error: it never goes on
+printing the counters of a filter that no longer sees packets.
 
 Flags:
 `

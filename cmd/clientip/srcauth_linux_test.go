@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -31,7 +33,9 @@ var (
 	srcSpoofed = netip.MustParseAddr("198.51.100.9")
 )
 
-// srcauthNet builds the server and client namespaces.
+// srcauthNet builds the server and client namespaces. Forwarding is off
+// everywhere in the server, as on a server that is not a router; the
+// filter must work so, and change nothing.
 func srcauthNet(t *testing.T) (srv, cli *netnstest.NS) {
 	t.Helper()
 	netnstest.NeedNamespaces(t)
@@ -42,10 +46,10 @@ func srcauthNet(t *testing.T) (srv, cli *netnstest.NS) {
 	srv.Run(t, "ip", "link", "set", "x0", "up")
 	srv.Run(t, "ip", "link", "set", "x1", "up")
 	srv.Run(t, "ip", "route", "add", "198.51.100.9/32", "dev", "x0")
-	// The reverse-path lookup needs forwarding on; the kernel's own
-	// rp_filter is off, so that monitor mode shows every packet arriving.
-	srv.Run(t, "sh", "-c", "for f in ipv4/conf/v0/forwarding ipv6/conf/v0/forwarding; do echo 1 > /proc/sys/net/$f; done; "+
-		"for f in all v0 default; do echo 0 > /proc/sys/net/ipv4/conf/$f/rp_filter; done")
+	// The kernel's own rp_filter is off, so that monitor mode shows every
+	// packet arriving.
+	srv.SetForwarding(t, false)
+	srv.Run(t, "sh", "-c", "for f in all v0 default; do echo 0 > /proc/sys/net/ipv4/conf/$f/rp_filter; done")
 	return srv, cli
 }
 
@@ -174,10 +178,25 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 
 // TestSrcauthCommandEnforce: clientip srcauth --enforce drops exactly the
 // denied and the spoofed sources, reports them per verdict and per
-// source, and detaches on SIGTERM, after which nothing is dropped.
+// source, and detaches on SIGTERM, after which nothing is dropped; with
+// forwarding off everywhere (it refused to start so until issue 34) and
+// on, and changing neither.
 func TestSrcauthCommandEnforce(t *testing.T) {
-	srv, cli := srcauthNet(t)
 	bin := buildCLI(t)
+	for _, fwd := range []bool{false, true} {
+		t.Run(fmt.Sprintf("forwarding=%v", fwd), func(t *testing.T) {
+			srv, cli := srcauthNet(t)
+			srv.SetForwarding(t, fwd)
+			switches := srv.Forwarding(t)
+			srcauthEnforce(t, bin, srv, cli)
+			if got := srv.Forwarding(t); !maps.Equal(got, switches) {
+				t.Errorf("forwarding switches changed:\nbefore %v\nafter  %v", switches, got)
+			}
+		})
+	}
+}
+
+func srcauthEnforce(t *testing.T, bin string, srv, cli *netnstest.NS) {
 	sink := newUDPSink(t, srv)
 	cmd, lines := startSrcauth(t, bin, srv, "--enforce", "--deny", srcDenied.String(), "--json")
 	for _, src := range []netip.Addr{srcGenuine, srcDenied, srcSpoofed} {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -181,4 +182,52 @@ func VethPair(t testing.TB, server, client *NS, serverAddrs, clientAddrs []strin
 		}
 		side.ns.Run(t, "ip", "link", "set", side.dev, "up")
 	}
+}
+
+// SetForwarding switches IP forwarding on or off for every interface of
+// the namespace, IPv4 and IPv6: net.ipv4.ip_forward, then the "all" and
+// "default" switches of both families, which the kernel copies to every
+// interface.
+func (ns *NS) SetForwarding(t testing.TB, on bool) {
+	t.Helper()
+	v := "0"
+	if on {
+		v = "1"
+	}
+	ns.Do(t, func() error {
+		for _, f := range []string{"ipv4/ip_forward", "ipv4/conf/all/forwarding", "ipv4/conf/default/forwarding",
+			"ipv6/conf/all/forwarding", "ipv6/conf/default/forwarding"} {
+			if err := os.WriteFile("/proc/sys/net/"+f, []byte(v), 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Forwarding reads every forwarding switch of the namespace, by sysctl
+// path (ipv4/conf/eth0/forwarding, ...), so that a test can check that
+// nothing changed them.
+func (ns *NS) Forwarding(t testing.TB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ns.Do(t, func() error {
+		paths := []string{"/proc/sys/net/ipv4/ip_forward"}
+		for _, fam := range []string{"ipv4", "ipv6"} {
+			m, err := filepath.Glob("/proc/sys/net/" + fam + "/conf/*/forwarding")
+			if err != nil {
+				return err
+			}
+			paths = append(paths, m...)
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[strings.TrimPrefix(p, "/proc/sys/net/")] = strings.TrimSpace(string(b))
+		}
+		return nil
+	})
+	return out
 }

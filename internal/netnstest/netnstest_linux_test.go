@@ -74,3 +74,25 @@ func TestNamespace(t *testing.T) {
 		t.Fatalf("namespace %s outlived its test", name)
 	}
 }
+
+// TestForwarding: SetForwarding reaches every interface, an interface made
+// afterwards included, and Forwarding reads every switch back.
+func TestForwarding(t *testing.T) {
+	NeedNamespaces(t)
+	srv, cli := New(t, "srv"), New(t, "cli")
+	for _, on := range []bool{true, false} {
+		srv.SetForwarding(t, on)
+		VethPair(t, srv, cli, nil, nil)
+		want := "0"
+		if on {
+			want = "1"
+		}
+		got := srv.Forwarding(t)
+		for _, k := range []string{"ipv4/ip_forward", "ipv4/conf/v0/forwarding", "ipv6/conf/v0/forwarding", "ipv6/conf/lo/forwarding"} {
+			if got[k] != want {
+				t.Errorf("on=%v: %s = %q, want %q (all: %v)", on, k, got[k], want, got)
+			}
+		}
+		srv.Run(t, "ip", "link", "del", "v0")
+	}
+}
