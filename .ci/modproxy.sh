@@ -73,9 +73,9 @@ modproxy_publisher() {
 		GOMODCACHE="$MODPROXY_DIR/publisher" go "$@")
 }
 
-# modproxy_clean: remove the proxy (the module caches are read-only).
+# modproxy_clean: remove the proxy and its module caches (writable, by
+# -modcacherw).
 modproxy_clean() {
 	[ -n "${MODPROXY_DIR:-}" ] || return 0
-	chmod -R u+w "$MODPROXY_DIR" 2>/dev/null || true
-	rm -rf "$MODPROXY_DIR"
+	rm -rf "$MODPROXY_DIR" 2>/dev/null || { chmod -R u+w "$MODPROXY_DIR"; rm -rf "$MODPROXY_DIR"; }
 }
