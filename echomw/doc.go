@@ -44,7 +44,9 @@
 // verified client, replacing any the client sent. X-Forwarded-For is not
 // ours to decide: for plain HTTP, Go's reverse proxy appends the socket
 // peer to whatever X-Forwarded-For the request carried; for a WebSocket,
-// Proxy sets it to c.RealIP() only when the request had none, and
-// otherwise forwards the client's own line unchanged. An upstream behind
-// echo's Proxy should read X-Real-Ip, not X-Forwarded-For.
+// Proxy (since v4.16.1) does the same, and before that set it to
+// c.RealIP() only when the request had none, otherwise forwarding the
+// client's own line unchanged. Either way the client's own line goes
+// upstream: an upstream behind echo's Proxy should read X-Real-Ip, not
+// X-Forwarded-For.
 package echomw
