@@ -29,8 +29,10 @@ func knownHeaders() []string {
 	}
 }
 
-// configWarnings returns what in cfg is likely a mistake. cfg is valid.
-func configWarnings(cfg Config) []Warning {
+// configWarnings returns what in cfg is likely a mistake. cfg is valid;
+// proxies and peers are the sets built from it, the sets given with
+// WithTrustSet among the proxies.
+func configWarnings(cfg Config, proxies, peers *TrustSet) []Warning {
 	var out []Warning
 	header := cfg.Header != ""
 	if !header && (len(cfg.TrustedProxies) > 0 || len(cfg.TrustedPeers) > 0) {
@@ -55,11 +57,34 @@ func configWarnings(cfg Config) []Warning {
 		}
 	}
 	if header {
+		out = append(out, coverWarning("trusted_proxies", cfg.TrustedProxies, proxies, cfg.Header)...)
+		if len(cfg.TrustedPeers) > 0 {
+			out = append(out, coverWarning("trusted_peers", cfg.TrustedPeers, peers, cfg.Header)...)
+		}
 		if known, ok := likelyMeant(cfg.Header); ok {
 			out = append(out, Warning{"header", fmt.Sprintf("%q is read as a header holding a single address; did you mean %s?", cfg.Header, known)})
 		}
 	}
 	return out
+}
+
+// coverWarning warns when set, built from a field's entries (and, for
+// the proxies, the sets of WithTrustSet), covers every IPv4 or every IPv6
+// address in more than one piece: 0.0.0.0/1 and 128.0.0.0/1 trust every
+// client as 0.0.0.0/0 does. A /0 entry has a warning of its own.
+func coverWarning(field string, entries []string, set *TrustSet, header string) []Warning {
+	v4, v6 := CoversEvery(set)
+	for _, e := range entries {
+		if p, _, err := parsePrefix(strings.TrimSpace(e)); err == nil && p.Bits() == 0 {
+			v4 = v4 && !p.Addr().Is4()
+			v6 = v6 && p.Addr().Is4()
+		}
+	}
+	if !v4 && !v6 {
+		return nil
+	}
+	return []Warning{{field, fmt.Sprintf("together the %s cover %s, as a /0 does, so any client can write its own %s and be believed",
+		strings.ReplaceAll(field, "_", " "), everyText(v4, v6), textproto.CanonicalMIMEHeaderKey(header))}}
 }
 
 // likelyMeant returns the known header name a configured one is likely a
