@@ -87,6 +87,7 @@ type serveOptions struct {
 	tls            *tls.Config       // when set, the TCP servers serve TLS
 	name           string            // the server's, for its log lines
 	connLog        *connLog          // for what a server reports itself
+	timeouts       timeouts          // zero: the defaults; tests shorten them
 }
 
 // tlsConfig returns a copy of the TLS configuration for one server, or
