@@ -158,6 +158,25 @@ func TestServeTrustedListCoveringUnion(t *testing.T) {
 	}
 }
 
+// replaceAndRefuse renames from over path, where serve reads its list,
+// and waits until serve has refused it three times, as want says. It
+// fails the test if serve allocated more than 32 MiB meanwhile: three
+// refusals, and what serve and the test do besides, take a few hundred
+// KiB; one read of a 256 MiB file, or of /dev/zero, far more.
+func replaceAndRefuse(t *testing.T, log *syncBuffer, from, path, want string) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := os.Rename(from, path); err != nil {
+		t.Fatal(err)
+	}
+	waitLogged(t, log, want, 3)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Errorf("serve allocated %d MiB while refusing a list (%s)", grew>>20, want)
+	}
+}
+
 // TestServeTrustedFileNotRegular: a --trusted-file replaced by a 256 MiB
 // sparse file, or a directory, is refused before it is read: the last
 // good list stays, and serve's memory does not grow with the file.
@@ -177,18 +196,7 @@ func TestServeTrustedFileNotRegular(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := os.Rename(sparse, path); err != nil {
-		t.Fatal(err)
-	}
-	waitLogged(t, &log, "the file is 268435456 bytes, longer than", 3)
-	runtime.ReadMemStats(&after)
-	// Three refusals, and what serve and this test did meanwhile, are a
-	// few hundred KiB; one read of the file would be 256 MiB.
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
-		t.Errorf("serve allocated %d MiB while refusing a 256 MiB sparse file", grew>>20)
-	}
+	replaceAndRefuse(t, &log, sparse, path, "the file is 268435456 bytes, longer than")
 	if w := s.ask(t, viaList); w.IP != "203.0.113.7" {
 		t.Errorf("after the sparse file: %+v", w)
 	}

@@ -160,21 +160,14 @@ func (u *Updater) load(ctx context.Context, i int, sets []*core.TrustSet) (*core
 	}
 	had4, had6 := core.CoversEvery(others...)
 	all4, all6 := core.CoversEvery(append(others, set)...)
+	family := "IPv4"
+	if !all4 || had4 {
+		family = "IPv6"
+	}
 	if all4 && !had4 || all6 && !had6 {
-		return nil, fmt.Errorf("together with the configuration and the other lists it would trust %s; no provider's list does that", coverText(all4 && !had4, all6 && !had6))
+		return nil, fmt.Errorf("together with the configuration and the other lists it would trust every %s address; no provider's list does that", family)
 	}
 	return set, nil
-}
-
-// coverText names the families a list would complete.
-func coverText(v4, v6 bool) string {
-	switch {
-	case v4 && v6:
-		return "every IPv4 and every IPv6 address"
-	case v4:
-		return "every IPv4 address"
-	}
-	return "every IPv6 address"
 }
 
 // failed records and logs a failed load of source i.
