@@ -63,6 +63,9 @@ func readRegular(path string, limit int64, want []byte) ([]byte, error) {
 	if err := checkRegular(fi, limit); err != nil {
 		return nil, err
 	}
+	if err := blocking(f); err != nil {
+		return nil, err
+	}
 	// A file that grows or shrinks after the stat is changing: at most
 	// one byte more than the stat gave is read, into a buffer of that
 	// size, so memory never follows what the file holds.
