@@ -110,7 +110,10 @@ var errEmptyList = errors.New("empty list")
 // A list that yields no prefix is an error too, as is an AWS or Azure file
 // in which the filter finds nothing (the wrong file, or a renamed service).
 // A trust set that silently became empty would make the load balancer
-// itself the client of every request. At most 32 MiB is read.
+// itself the client of every request. So is a list whose prefixes
+// together cover every IPv4 or every IPv6 address (see CoversEvery):
+// 0.0.0.0/1 and 128.0.0.0/1 trust any client as 0.0.0.0/0 does. At most
+// 32 MiB is read.
 func ReadTrustSet(r io.Reader, f ListFormat) (*TrustSet, error) {
 	ps, _, err := readList(r, f, MaxListBytes)
 	if err != nil {
@@ -162,7 +165,24 @@ func readList(r io.Reader, f ListFormat, limit int64) ([]netip.Prefix, ListForma
 	if err != nil {
 		return nil, f, err
 	}
-	return sortPrefixes(ps), f, nil
+	ps = sortPrefixes(ps)
+	if v4, v6 := coverage(ps); v4 || v6 {
+		// Split into halves or a thousand pieces, a list that trusts
+		// everyone is broken or hostile, as one 0.0.0.0/0 line is.
+		return nil, f, fmt.Errorf("together the list's prefixes cover %s; no provider's list does, and it would let any client choose its address", everyText(v4, v6))
+	}
+	return ps, f, nil
+}
+
+// everyText names what CoversEvery found covered.
+func everyText(v4, v6 bool) string {
+	switch {
+	case v4 && v6:
+		return "every IPv4 and every IPv6 address"
+	case v4:
+		return "every IPv4 address"
+	}
+	return "every IPv6 address"
 }
 
 // detectList tells the formats apart by content.

@@ -137,7 +137,7 @@ func (r *Resolver) newState(cfg Config, opts []Option) (*state, error) {
 		ownPeers:  len(cfg.TrustedPeers) > 0,
 		hops:      cfg.TrustedHops,
 		trustUnix: cfg.TrustUnixSocket,
-		warnings:  configWarnings(cfg, o.extra...),
+		warnings:  configWarnings(cfg, proxies, peers, o.extra),
 	}, nil
 }
 

@@ -300,3 +300,113 @@ func (s *TrustSet) union(o *TrustSet) *TrustSet {
 	}
 	return u.seal()
 }
+
+// CoversEvery reports whether the sets, taken together, trust every IPv4
+// address (v4) or every IPv6 address (v6). Such a union trusts any
+// client as much as 0.0.0.0/0 or ::/0 does, however it is split:
+// 0.0.0.0/1 and 128.0.0.0/1, the v4-mapped halves (stored as those), or
+// a thousand pieces. ReadTrustSet refuses a list that does, and a
+// Resolver warns about a configuration that does; a program that adds
+// lists at run time can ask it of the union before applying one (the
+// trustlist package does).
+//
+// Addresses are matched after unmapping, so the v4-mapped block
+// ::ffff:0:0/96 holds IPv4 addresses, judged by the IPv4 prefixes: an
+// IPv6 union that leaves out only that block still trusts every IPv6
+// client, and counts as covering.
+//
+// It costs two lookups per set and family for a set that covers
+// neither end of an address family, as every real list does, and a sort
+// of the prefixes otherwise.
+func CoversEvery(sets ...*TrustSet) (v4, v6 bool) {
+	ends := [4]bool{} // some set holds 0.0.0.0, 255.255.255.255, ::, ffff:...:ffff
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		for i, a := range familyEnds() {
+			ends[i] = ends[i] || s.table.Contains(a)
+		}
+	}
+	if !(ends[0] && ends[1]) && !(ends[2] && ends[3]) {
+		return false, false
+	}
+	var ps []netip.Prefix
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		for p := range s.table.All() {
+			ps = append(ps, p)
+		}
+	}
+	return coverage(ps)
+}
+
+// familyEnds returns the first and last addresses of IPv4 and of IPv6.
+func familyEnds() [4]netip.Addr {
+	return [4]netip.Addr{
+		netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{255, 255, 255, 255}),
+		netip.IPv6Unspecified(), netip.AddrFrom16([16]byte{
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
+	}
+}
+
+// coverage reports whether ps, masked prefixes with v4-mapped ones
+// stored as IPv4, hold every IPv4 address and every IPv6 address outside
+// the v4-mapped block. ps is not changed.
+func coverage(ps []netip.Prefix) (v4, v6 bool) {
+	var four, six []netip.Prefix
+	for _, p := range ps {
+		if p.Addr().Is4() {
+			four = append(four, p)
+		} else {
+			six = append(six, p)
+		}
+	}
+	v4 = spans(four, netip.IPv4Unspecified())
+	if len(six) > 0 {
+		v4Mapped := netip.PrefixFrom(netip.AddrFrom16([16]byte{10: 0xff, 11: 0xff}), 96)
+		v6 = spans(append(six, v4Mapped), netip.IPv6Unspecified())
+	}
+	return v4, v6
+}
+
+// spans reports whether ps, prefixes of one family, leave no address of
+// it out, from first (its lowest address) on. It sorts ps by address and
+// walks them, keeping the lowest address not yet covered: a prefix that
+// begins above it leaves it out, and no later prefix begins lower.
+func spans(ps []netip.Prefix, first netip.Addr) bool {
+	next := first
+	for _, p := range sortPrefixes(ps) {
+		if next.Less(p.Addr()) {
+			return false
+		}
+		if last := lastAddr(p); !last.Less(next) {
+			if next = last.Next(); !next.IsValid() {
+				return true // past the family's last address
+			}
+		}
+	}
+	return false
+}
+
+// lastAddr returns the highest address of a masked prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		b := p.Addr().As4()
+		binary.BigEndian.PutUint32(b[:], binary.BigEndian.Uint32(b[:])|^uint32(0)>>bits)
+		return netip.AddrFrom4(b)
+	}
+	b := p.Addr().As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	if bits < 64 {
+		hi, lo = hi|^uint64(0)>>bits, ^uint64(0)
+	} else {
+		lo |= ^uint64(0) >> (bits - 64)
+	}
+	binary.BigEndian.PutUint64(b[:8], hi)
+	binary.BigEndian.PutUint64(b[8:], lo)
+	return netip.AddrFrom16(b)
+}

@@ -32,15 +32,23 @@ func knownHeaders() []string {
 }
 
 // configWarnings returns what in cfg is likely a mistake, as of now. cfg
-// is valid. extra is the trust sets given with WithTrustSet: trust they
-// add is trust too.
-func configWarnings(cfg Config, extra ...*TrustSet) []Warning {
-	return warningsAt(cfg, extra, time.Now())
+// is valid; proxies and peers are the sets built from it, with the sets
+// given with WithTrustSet (extra) among the proxies: trust they add is
+// trust too.
+func configWarnings(cfg Config, proxies, peers *TrustSet, extra []*TrustSet) []Warning {
+	out := warningsAt(cfg, extra, time.Now())
+	if cfg.Header != "" {
+		out = append(out, coverWarning("trusted_proxies", cfg.TrustedProxies, proxies, cfg.Header)...)
+		if len(cfg.TrustedPeers) > 0 {
+			out = append(out, coverWarning("trusted_peers", cfg.TrustedPeers, peers, cfg.Header)...)
+		}
+	}
+	return out
 }
 
-// warningsAt is configWarnings on the day now: a preset's age depends on
-// it. Each check is a function of its own; they run in the order their
-// warnings are listed.
+// warningsAt is configWarnings on the day now, for the checks that read
+// the Config: a preset's age depends on it. Each check is a function of
+// its own; they run in the order their warnings are listed.
 func warningsAt(cfg Config, extra []*TrustSet, now time.Time) []Warning {
 	var out []Warning
 	out = append(out, trustWarnings(cfg, extra)...)
@@ -157,6 +165,25 @@ func (f trustField) field(i int) string { return fmt.Sprintf("%s[%d]", f.name, i
 
 func trustFields(cfg Config) []trustField {
 	return []trustField{{"trusted_proxies", cfg.TrustedProxies}, {"trusted_peers", cfg.TrustedPeers}}
+}
+
+// coverWarning warns when set, built from a field's entries (and, for
+// the proxies, the sets of WithTrustSet), covers every IPv4 or every IPv6
+// address in more than one piece: 0.0.0.0/1 and 128.0.0.0/1 trust every
+// client as 0.0.0.0/0 does. A /0 entry has a warning of its own.
+func coverWarning(field string, entries []string, set *TrustSet, header string) []Warning {
+	v4, v6 := CoversEvery(set)
+	for _, e := range entries {
+		if p, _, err := parsePrefix(strings.TrimSpace(e)); err == nil && p.Bits() == 0 {
+			v4 = v4 && !p.Addr().Is4()
+			v6 = v6 && p.Addr().Is4()
+		}
+	}
+	if !v4 && !v6 {
+		return nil
+	}
+	return []Warning{{field, fmt.Sprintf("together the %s cover %s, as a /0 does, so any client can write its own %s and be believed",
+		strings.ReplaceAll(field, "_", " "), everyText(v4, v6), textproto.CanonicalMIMEHeaderKey(header))}}
 }
 
 // likelyMeant returns the known header name a configured one is likely a

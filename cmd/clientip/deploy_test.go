@@ -149,7 +149,7 @@ func TestServeTrustedURL(t *testing.T) {
 	}))
 	defer provider.Close()
 	var log syncBuffer
-	s := startServeLog(t, "", &log, "--trusted-url", provider.URL, "--trusted-format", "fastly", "--refresh", "5ms")
+	s := startServeLog(t, "", &log, "--trusted-url", provider.URL, "--trusted-url-allow-http", "--trusted-format", "fastly", "--refresh", "5ms")
 	headers := [][]string{{"X-Forwarded-For", viaList}}
 	ask := func() string {
 		w, _ := httpWhoami(t, s["fasthttp"], trustedSrc, nil, headers)
@@ -180,7 +180,7 @@ func TestServeTrustedListAtStart(t *testing.T) {
 	for _, args := range [][]string{
 		{"--trusted-file", filepath.Join(t.TempDir(), "missing.txt")},
 		{"--trusted-file", writeConfig(t, "not a list\n")},
-		{"--trusted-url", "http://127.0.0.1:1/list"},
+		{"--trusted-url", "http://127.0.0.1:1/list", "--trusted-url-allow-http"},
 	} {
 		var errOut strings.Builder
 		if code := run(append([]string{"serve", "--nethttp", "127.0.0.1:0"}, args...), nil, io.Discard, &errOut); code != 1 || !strings.Contains(errOut.String(), "trust list from") {

@@ -28,7 +28,8 @@ const serveUsage = `Usage:
                   [--srcauth-interval DURATION]]
                  [--proxy-protocol-from CIDRS [--header-timeout DURATION]] [--reject-broken]
                  [--max-header-bytes N] [--admin ADDR]
-                 [--trusted-file PATH] [--trusted-url URL] [--trusted-format FORMAT] [--refresh DURATION]
+                 [--trusted-file PATH] [--trusted-url URL [--trusted-url-allow-http]]
+                 [--trusted-format FORMAT] [--refresh DURATION]
 
 A whoami server on every adapter, for checking a real proxy setup. Any path
 on the HTTP servers answers 200 with a JSON object: framework, ip, reason,
@@ -56,6 +57,9 @@ and PROXY connections accepted and rejected by reason.
 trusted proxies (a list of addresses, or AWS, Fastly or Azure JSON; see
 --trusted-format), loaded at start and again every --refresh. A list that
 fails to load or parse leaves the last good one in place, and is logged.
+--trusted-url must be https (and so must its redirects) unless
+--trusted-url-allow-http; logs and /debug/vars show it without its
+credentials or query.
 
 --http3 ADDR serves the same whoami over HTTP/3 (QUIC, UDP) through
 nethttpmw, as "framework":"http3". QUIC carries no PROXY header: the client
@@ -89,6 +93,7 @@ type serveOptions struct {
 	tls            *tls.Config                        // when set, the TCP servers serve TLS
 	name           string                             // the server's, for its log lines
 	connLog        *connLog                           // for what a server reports itself
+	timeouts       timeouts                           // zero: the defaults; tests shorten them
 }
 
 // tlsConfig returns a copy of the TLS configuration for one server, or
@@ -129,7 +134,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		maxHeader   = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
 		admin       = fs.String("admin", "", "listen address of the admin server (/debug/vars); default 127.0.0.1:8086 with no listener flags, else none")
 		trustedFile = fs.String("trusted-file", "", "a published trust list to add to the trusted proxies, read again every --refresh")
-		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch and add to the trusted proxies, fetched again every --refresh")
+		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch over https and add to the trusted proxies, fetched again every --refresh")
+		allowHTTP   = fs.Bool("trusted-url-allow-http", false, "let --trusted-url be, or redirect to, plain http, which anyone on the path can rewrite")
 		listFormat  = fs.String("trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
 		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again; needs one of them")
 		http3Addr   = fs.String("http3", "", "UDP address for an HTTP/3 server (off by default)")
@@ -204,15 +210,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	// Live trust lists: loaded now, and again every --refresh.
-	updater := &trustUpdater{res: res, base: base, log: log}
-	if *trustedFile != "" {
-		updater.lists = append(updater.lists, fileList(*trustedFile, format))
+	lists := listFlags{file: *trustedFile, url: *trustedURL, format: format, allowHTTP: *allowHTTP}
+	updater, err := lists.updater(res, base, log)
+	if err != nil {
+		return err
 	}
-	if *trustedURL != "" {
-		updater.lists = append(updater.lists, urlList(*trustedURL, format, &http.Client{Timeout: 30 * time.Second}))
-	}
-	if len(updater.lists) > 0 {
-		if err := updater.start(ctx); err != nil {
+	if updater != nil {
+		if err := updater.Start(ctx); err != nil {
 			return err
 		}
 	}
@@ -236,6 +240,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	m := newMetrics()
+	if updater != nil {
+		m.trustLists = updater.Status
+	}
 	connLog := &connLog{log: log, limit: 10}
 	var watch *srcauthWatch
 	if *srcIface != "" {
@@ -323,8 +330,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		all = append(all, running{"admin", listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
 	}
 	ready := readyInfo{cfg: base, proxyFrom: proxyFrom, pid: os.Getpid()}
-	for i, l := range updater.lists {
-		ready.lists = append(ready.lists, fmt.Sprintf("%s (%d prefixes)", l.source, updater.sets[i].Len()))
+	if updater != nil {
+		for _, st := range updater.Status() {
+			ready.lists = append(ready.lists, fmt.Sprintf("%s (%d prefixes)", st.Source, st.Prefixes))
+		}
 	}
 	listening := make([][2]string, len(all))
 	for i, r := range all {
@@ -354,11 +363,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			watch.run(background, *srcInterval)
 		}()
 	}
-	if len(updater.lists) > 0 {
+	if updater != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			updater.run(background, *refresh)
+			updater.Run(background, *refresh)
 		}()
 	}
 	var serveErr error

@@ -29,12 +29,21 @@ func newFastHTTPServer(res *core.Resolver, opts serveOptions) (server, error) {
 		info, _ := fasthttpmw.ConnInfo(ctx)
 		ctx.Write(newWhoami("fasthttp", result, ctx.RemoteIP().String(), info).json())
 	}
+	t := opts.timeouts.orDefault()
 	return &fastHTTPServer{srv: &fasthttp.Server{
 		Handler:        fasthttpmw.New(res, h, mwOpts...),
 		Name:           "clientip",
 		ReadBufferSize: opts.maxHeaderBytes, // a longer header block is answered 431
-		IdleTimeout:    idleTimeout,
-		Logger:         opts.connLog.fastHTTPLog(opts.name),
+		// Without ReadTimeout fasthttp waits forever for a connection's
+		// first byte and for the rest of a request: a silent client holds
+		// a goroutine, a buffer and a descriptor for good. With it, the
+		// request (the TLS handshake included) must arrive within t.read
+		// of the connection, or of its first byte on a kept-alive one.
+		ReadTimeout: t.read,
+		// A client that does not read its answers holds the writer.
+		WriteTimeout: t.read,
+		IdleTimeout:  t.idle,
+		Logger:       opts.connLog.fastHTTPLog(opts.name),
 	}, tls: opts.tlsConfig()}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -89,8 +90,17 @@ func newGRPCServer(res *core.Resolver, opts serveOptions) (server, error) {
 	if c := opts.tlsConfig(); c != nil {
 		creds = credentials.NewTLS(c)
 	}
+	t := opts.timeouts.orDefault()
 	srv := grpc.NewServer(append(grpcmw.ServerOptions(res, creds, mwOpts...),
 		grpc.MaxHeaderListSize(uint32(opts.maxHeaderBytes)),
+		// The TLS handshake and the HTTP/2 preface must arrive within
+		// t.read (gRPC's default is 120 s).
+		grpc.ConnectionTimeout(t.read),
+		// After the preface gRPC keeps a connection forever by default. A
+		// connection with no RPC for t.idle is sent GOAWAY and closed; one
+		// silent for t.idle is pinged, and closed unless it answers
+		// within t.read.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: t.idle, Time: t.idle, Timeout: t.read}),
 	)...)
 	srv.RegisterService(&whoamiDesc, struct{}{})
 	// Server reflection, so that grpcurl and other tools can list and call
