@@ -11,9 +11,10 @@ import (
 	"github.com/trustedip/trustedip/core/proxyproto"
 )
 
-// Listener wraps a net.Listener. Connections from trusted load balancers
-// have their PROXY header read and checked before Accept returns them;
-// every accepted connection is a *Conn carrying its ConnInfo.
+// Listener is a net.Listener that verifies the PROXY protocol: it wraps
+// another one, reads and checks the header of each connection from a
+// trusted load balancer before Accept returns it, and returns every
+// connection as a *Conn carrying its ConnInfo.
 type Listener struct {
 	inner net.Listener
 	opts  options
@@ -62,6 +63,10 @@ func Listen(network, address string, opts ...Option) (*Listener, error) {
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
+		// Counted here, when the application has it, so that a
+		// connection the listener drops at Close is never counted
+		// as accepted: counters only grow.
+		l.stats.add(c.outcome)
 		return c, nil
 	case <-l.done:
 	}
@@ -90,8 +95,15 @@ func (l *Listener) Close() error {
 // Addr returns the listener's network address.
 func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 
-// Stats returns the connection counters.
-func (l *Listener) Stats() Stats { return l.stats.snapshot() }
+// Stats returns the connection counters, and how many connections are in
+// their handshake.
+func (l *Listener) Stats() Stats {
+	s := l.stats.snapshot()
+	l.mu.Lock()
+	s.InHandshake = len(l.active)
+	l.mu.Unlock()
+	return s
+}
 
 func (l *Listener) stop(err error) {
 	l.once.Do(func() {
@@ -171,10 +183,10 @@ func (l *Listener) handshake(raw net.Conn) {
 	socketInfo(raw, &c.info)
 	c.info.Client = c.info.SocketPeer
 
-	reason := AcceptedUntrusted
+	outcome := AcceptedUntrusted
 	var why error
 	if peer := c.info.SocketPeer; peer.IsValid() && l.opts.trusted.Contains(peer.Addr()) {
-		reason, why = l.readHeader(c)
+		outcome, why = l.readHeader(c)
 	} else {
 		// The first read checks that an untrusted peer is not posing as
 		// a load balancer. It happens in the application's goroutine so
@@ -182,27 +194,24 @@ func (l *Listener) handshake(raw net.Conn) {
 		c.checkFirst = true
 	}
 	l.untrack(raw)
-	if reason.Rejected() {
-		l.stats.add(reason)
+	if outcome.Rejected() {
+		l.stats.add(outcome)
 		raw.Close()
-		l.rejected(reason, c.info.SocketPeer, why)
+		l.rejected(outcome, c.info.SocketPeer, why)
 		return
 	}
-	c.accepted = reason
-	// Counted before the hand-over, so that a caller of Accept sees it.
-	l.stats.add(reason)
+	c.outcome = outcome
 	select {
-	case l.ready <- c:
+	case l.ready <- c: // Accept counts it
 	case <-l.done:
-		l.stats.sub(reason) // never handed over
-		raw.Close()
+		raw.Close() // never handed over, never counted
 	}
 }
 
 // readHeader reads the header from a trusted peer, under the header
 // timeout, keeping any bytes that follow it for the application. For a
 // rejection it also returns what was wrong, for WithRejectHook.
-func (l *Listener) readHeader(c *Conn) (Reason, error) {
+func (l *Listener) readHeader(c *Conn) (Outcome, error) {
 	raw := c.raw
 	raw.SetReadDeadline(time.Now().Add(l.opts.timeout))
 	defer raw.SetReadDeadline(time.Time{})
@@ -238,7 +247,7 @@ func (l *Listener) readHeader(c *Conn) (Reason, error) {
 				c.pending = buf
 				return AcceptedTrustedNoHeader, nil
 			default:
-				return rejectReason(perr), perr
+				return rejectOutcome(perr), perr
 			}
 		}
 		if err != nil {
@@ -271,7 +280,7 @@ func parseAgain(buf []byte, parsed int) bool {
 // and its 16-bit length.
 const maxHeader = 16 + 65535
 
-func rejectReason(err error) Reason {
+func rejectOutcome(err error) Outcome {
 	switch {
 	case errors.Is(err, proxyproto.ErrUnsupported):
 		return RejectedUnsupported
@@ -284,9 +293,9 @@ func rejectReason(err error) Reason {
 }
 
 // rejected reports a closed connection to the hook WithRejectHook set.
-func (l *Listener) rejected(r Reason, peer netip.AddrPort, err error) {
+func (l *Listener) rejected(o Outcome, peer netip.AddrPort, err error) {
 	if l.opts.rejectHook != nil {
-		l.opts.rejectHook(Rejection{Reason: r, Peer: peer, Err: err})
+		l.opts.rejectHook(Rejection{Outcome: o, Peer: peer, Err: err})
 	}
 }
 

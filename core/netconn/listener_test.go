@@ -126,14 +126,14 @@ func expectClosed(t *testing.T, c net.Conn) {
 
 // waitStat waits until a counter reaches want; rejected connections are
 // counted in their own goroutine.
-func waitStat(t *testing.T, l *Listener, r Reason, want uint64) {
+func waitStat(t *testing.T, l *Listener, o Outcome, want uint64) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if l.Stats().Count(r) >= want {
+		if l.Stats().Count(o) >= want {
 			return
 		}
 	}
-	t.Fatalf("%v = %d, want %d (stats %v)", r, l.Stats().Count(r), want, l.Stats().Map())
+	t.Fatalf("%v = %d, want %d (stats %v)", o, l.Stats().Count(o), want, l.Stats().Map())
 }
 
 func TestTrustedV1Header(t *testing.T) {
@@ -159,8 +159,8 @@ func TestTrustedV1Header(t *testing.T) {
 	if got := info.Peer(); got.Addr().String() != "203.0.113.7" {
 		t.Fatalf("Peer = %v", got)
 	}
-	if c.Reason() != AcceptedWithHeader || l.Stats().Count(AcceptedWithHeader) != 1 {
-		t.Fatalf("reason %v, stats %v", c.Reason(), l.Stats().Map())
+	if c.Outcome() != AcceptedWithHeader || l.Stats().Count(AcceptedWithHeader) != 1 {
+		t.Fatalf("outcome %v, stats %v", c.Outcome(), l.Stats().Map())
 	}
 }
 
@@ -356,7 +356,7 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	c := acceptOne(t, l)
 	_, err := c.Read(make([]byte, 10))
 	var rej *RejectedError
-	if !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+	if !errors.As(err, &rej) || rej.Outcome() != RejectedUntrustedHeader {
 		t.Fatalf("Read error = %v", err)
 	}
 	expectClosed(t, stranger)
@@ -381,7 +381,7 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	stranger3 := dialFrom(t, l, strangerAddr)
 	io.WriteString(stranger3, "PROXY\r\nGET / HTTP/1.1\r\n")
 	c3 := acceptOne(t, l)
-	if _, err := c3.Read(make([]byte, 10)); !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+	if _, err := c3.Read(make([]byte, 10)); !errors.As(err, &rej) || rej.Outcome() != RejectedUntrustedHeader {
 		t.Fatalf("Read error = %v", err)
 	}
 	expectClosed(t, stranger3)
@@ -400,8 +400,8 @@ func TestUntrustedPeerWithoutHeaderIsServed(t *testing.T) {
 	if err != nil || line != "PROPFIND / HTTP/1.1\r\n" {
 		t.Fatalf("read %q %v", line, err)
 	}
-	if c.Info().Proxy != nil || c.Reason() != AcceptedUntrusted {
-		t.Fatalf("info %+v reason %v", c.Info(), c.Reason())
+	if c.Info().Proxy != nil || c.Outcome() != AcceptedUntrusted {
+		t.Fatalf("info %+v outcome %v", c.Info(), c.Outcome())
 	}
 }
 
@@ -418,8 +418,8 @@ func TestTrustedPeerWithoutHeaderWhenOptional(t *testing.T) {
 	client := dialFrom(t, l, lbAddr)
 	io.WriteString(client, "GET / HTTP/1.1\r\n")
 	c := acceptOne(t, l)
-	if c.Reason() != AcceptedTrustedNoHeader || c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr() != lbAddr {
-		t.Fatalf("reason %v addr %v", c.Reason(), c.RemoteAddr())
+	if c.Outcome() != AcceptedTrustedNoHeader || c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr() != lbAddr {
+		t.Fatalf("outcome %v addr %v", c.Outcome(), c.RemoteAddr())
 	}
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	if line != "GET / HTTP/1.1\r\n" {
@@ -444,8 +444,8 @@ func TestOptionalHeaderCutShort(t *testing.T) {
 
 func TestMalformedHeadersAreClosed(t *testing.T) {
 	for name, tc := range map[string]struct {
-		header []byte
-		reason Reason
+		header  []byte
+		outcome Outcome
 	}{
 		"v1 bad address":     {[]byte("PROXY TCP4 203.0.113.999 198.51.100.1 1 2\r\n"), RejectedMalformed},
 		"v1 bare LF":         {[]byte("PROXY TCP4 203.0.113.7 198.51.100.1 1 2\n"), RejectedMalformed},
@@ -458,7 +458,7 @@ func TestMalformedHeadersAreClosed(t *testing.T) {
 			client := dialFrom(t, l, lbAddr)
 			client.Write(tc.header)
 			expectClosed(t, client)
-			waitStat(t, l, tc.reason, 1)
+			waitStat(t, l, tc.outcome, 1)
 			if s := l.Stats(); s.Accepted() != 0 {
 				t.Fatalf("stats %v", s.Map())
 			}
@@ -600,7 +600,7 @@ func TestRejectHook(t *testing.T) {
 	dialFrom(t, l, lbAddr).Write([]byte("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n"))
 	select {
 	case r := <-got:
-		if r.Reason != RejectedMalformed || r.Peer.Addr() != lbAddr || r.Err == nil {
+		if r.Outcome != RejectedMalformed || r.Peer.Addr() != lbAddr || r.Err == nil {
 			t.Fatalf("malformed header: %+v", r)
 		}
 	case <-time.After(10 * time.Second):
@@ -615,7 +615,7 @@ func TestRejectHook(t *testing.T) {
 	}
 	select {
 	case r := <-got:
-		if r.Reason != RejectedUntrustedHeader || r.Peer.Addr() != strangerAddr {
+		if r.Outcome != RejectedUntrustedHeader || r.Peer.Addr() != strangerAddr {
 			t.Fatalf("untrusted header: %+v", r)
 		}
 	case <-time.After(10 * time.Second):
