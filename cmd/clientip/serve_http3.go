@@ -30,7 +30,7 @@ type http3Server struct {
 
 func newHTTP3Server(res *core.Resolver, pc net.PacketConn, tlsConf *tls.Config, opts serveOptions) *http3Server {
 	h := nethttpWhoami("http3", res, opts, func(r *http.Request) *netconn.ConnInfo {
-		info, _ := netconn.FromContext(r.Context())
+		info, _ := netconn.InfoFromContext(r.Context())
 		return info
 	})
 	return &http3Server{pc: pc, srv: &http3.Server{

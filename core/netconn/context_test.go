@@ -21,7 +21,7 @@ func TestConnContextReachesHandlers(t *testing.T) {
 	srv := &http.Server{
 		ConnContext: ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, ok := FromContext(r.Context())
+			info, ok := InfoFromContext(r.Context())
 			if !ok {
 				http.Error(w, "no conn info", 500)
 				return
@@ -50,7 +50,7 @@ func TestConnContextWithoutListener(t *testing.T) {
 	srv := &http.Server{
 		ConnContext: ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, _ := FromContext(r.Context())
+			info, _ := InfoFromContext(r.Context())
 			fmt.Fprint(w, info.SocketPeer.Addr())
 		}),
 	}
