@@ -546,29 +546,6 @@ func TestManyConcurrentClients(t *testing.T) {
 	}
 }
 
-func TestInfoOfThroughWrappers(t *testing.T) {
-	l := newTestListener(t)
-	client := dialFrom(t, l, lbAddr)
-	io.WriteString(client, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n")
-	c := acceptOne(t, l)
-
-	// fasthttp's per-IP limiter embeds the connection in a struct.
-	type perIPConn struct {
-		net.Conn
-		ip uint32
-	}
-	for name, wrapped := range map[string]net.Conn{
-		"conn itself": c,
-		"tls":         tls.Server(c, &tls.Config{}),
-		"embedding":   &perIPConn{Conn: c},
-		"both":        &perIPConn{Conn: tls.Server(c, &tls.Config{})},
-	} {
-		if info := InfoOf(wrapped); info.Client.String() != "203.0.113.7:40000" || info.Proxy == nil {
-			t.Errorf("%s: InfoOf = %+v", name, info)
-		}
-	}
-}
-
 // TestInfoOfPlainConn: without a Listener, InfoOf asks the kernel.
 func TestInfoOfPlainConn(t *testing.T) {
 	inner, err := net.Listen("tcp4", "127.0.0.1:0")
