@@ -10,9 +10,9 @@ import (
 	"github.com/trustedip/trustedip/core/proxyproto"
 )
 
-// Conn is a connection accepted by a Listener, carrying what is known
-// about its client: RemoteAddr reports the verified client, Info the
-// rest, and its first bytes are checked as the Listener's rules say.
+// Conn is a connection a Listener accepted, which carries what is known
+// about its client: RemoteAddr reports the verified client, and Info the
+// rest.
 type Conn struct {
 	raw      net.Conn
 	listener *Listener

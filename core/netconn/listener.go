@@ -63,9 +63,9 @@ func Listen(network, address string, opts ...Option) (*Listener, error) {
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
-		// Counted here, when the application has it, so that a
-		// connection the listener drops at Close is never counted
-		// as accepted: counters only grow.
+		// Counted here, once the application has it, so that a
+		// connection dropped at Close is never counted as accepted
+		// and then taken back: counters only grow.
 		l.stats.add(c.outcome)
 		return c, nil
 	case <-l.done:
@@ -236,10 +236,9 @@ func (l *Listener) readHeader(c *Conn) (Outcome, error) {
 				}
 				return AcceptedWithHeader, nil
 			case errors.Is(perr, proxyproto.ErrIncomplete):
-				if len(buf) >= maxHeader {
-					return RejectedMalformed, perr
-				}
-				// Read on.
+				// Read on. Only a strict prefix of a header is
+				// incomplete, and no header is longer than 16 +
+				// 65535 bytes, so buf stays within twice that.
 			case errors.Is(perr, proxyproto.ErrNoHeader):
 				if !l.opts.optional {
 					return RejectedMissingHeader, perr
@@ -276,10 +275,7 @@ func parseAgain(buf []byte, parsed int) bool {
 	return !ok || len(buf) >= want || len(buf) >= 2*parsed
 }
 
-// maxHeader is the longest header there can be: a v2 header's 16 bytes
-// and its 16-bit length.
-const maxHeader = 16 + 65535
-
+// rejectOutcome classifies an error of proxyproto.Parse.
 func rejectOutcome(err error) Outcome {
 	switch {
 	case errors.Is(err, proxyproto.ErrUnsupported):

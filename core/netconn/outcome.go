@@ -2,9 +2,8 @@ package netconn
 
 import "net/netip"
 
-// Outcome is how a Listener settled a connection: how it was accepted, or
-// why it was closed. Stats counts connections by outcome, and
-// WithRejectHook reports the rejections.
+// Outcome says how a Listener settled a connection, how it was accepted
+// or why it was closed, for Stats to count and WithRejectHook to report.
 //
 // It is not core.Reason, which says why the resolver chose a request's
 // address; an Outcome is decided once per connection, before any request
