@@ -92,8 +92,10 @@ func TestFindGivesUp(t *testing.T) {
 	if info, inner := find(self); info != nil || inner != self {
 		t.Errorf("find on a wrapper of itself = %v, %v", info, inner)
 	}
-	if info, inner := find(&perIPConnLike{}); info != nil || inner == nil {
-		t.Errorf("find on an empty wrapper = %v, %v", info, inner)
+	for _, empty := range []net.Conn{&perIPConnLike{}, (*perIPConnLike)(nil)} {
+		if info, inner := find(empty); info != nil || inner != empty {
+			t.Errorf("find on an empty wrapper %#v = %v, %v", empty, info, inner)
+		}
 	}
 
 	if p := PeerOf(nil); p != (core.Peer{}) {
