@@ -17,7 +17,7 @@ var (
 //
 // Its field is unexported so that the errors are preallocated values, one
 // per outcome that can reach Read: a hostile client costs no garbage.
-// Branch on errors.Is with the Err values, or on Outcome.
+// Branch on errors.Is with ErrUntrustedHeader, or on Outcome.
 type RejectedError struct {
 	outcome Outcome
 }

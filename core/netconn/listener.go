@@ -78,8 +78,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 	return nil, net.ErrClosed
 }
 
-// Close stops the listener. Connections still in their handshake are
-// closed; connections already accepted are not.
+// Close stops the listener. Connections that Accept has not returned, in
+// their handshake or done with it, are closed; connections already
+// accepted are not.
 func (l *Listener) Close() error {
 	err := l.inner.Close()
 	l.stop(nil)
