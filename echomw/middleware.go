@@ -148,5 +148,5 @@ func ConnInfo(c echo.Context) (*netconn.ConnInfo, bool) {
 	if r == nil {
 		return nil, false
 	}
-	return netconn.FromContext(r.Context())
+	return netconn.InfoFromContext(r.Context())
 }

@@ -154,7 +154,7 @@ func onUnixListener(ctx context.Context) bool {
 func hideUnixListener(r *http.Request) *http.Request {
 	ctx := context.Context(unixListenerHidden{r.Context()})
 	if _, ok := netconn.PeerFromContext(ctx); !ok {
-		ctx = netconn.NewContext(ctx, &netconn.ConnInfo{Unix: true})
+		ctx = netconn.NewInfoContext(ctx, &netconn.ConnInfo{Unix: true})
 	}
 	return r.WithContext(ctx)
 }
@@ -196,7 +196,7 @@ func ConnInfo(c *gin.Context) (*netconn.ConnInfo, bool) {
 	if c.Request == nil {
 		return nil, false
 	}
-	return netconn.FromContext(c.Request.Context())
+	return netconn.InfoFromContext(c.Request.Context())
 }
 
 func plural(n int, one, many string) string {

@@ -55,9 +55,9 @@ func request(remote string, hs ...header) *http.Request {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = remote
 	if ap, err := netip.ParseAddrPort(remote); err == nil {
-		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
+		r = r.WithContext(netconn.NewInfoContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
 	} else if remote == "@" {
-		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{Unix: true}))
+		r = r.WithContext(netconn.NewInfoContext(r.Context(), &netconn.ConnInfo{Unix: true}))
 	}
 	for _, h := range hs {
 		r.Header.Add(h.name, h.value)

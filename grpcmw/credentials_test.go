@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -79,5 +80,44 @@ func TestConnInfoWithoutCredentials(t *testing.T) {
 	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{}})
 	if _, ok := ConnInfo(ctx); ok {
 		t.Fatal("found info without Credentials")
+	}
+}
+
+// TestAuthInfoSecurityLevel: AuthInfo passes on the security level of the
+// inner credentials, which gRPC reads through GetCommonAuthInfo before
+// it sends per-RPC credentials that require a secure transport. Without
+// it, CheckSecurityLevel would find no level and let them through on an
+// insecure connection.
+func TestAuthInfoSecurityLevel(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	_, insecureAuth, err := Credentials(insecure.NewCredentials()).ServerHandshake(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	tlsAuth := AuthInfo{AuthInfo: credentials.TLSInfo{CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.PrivacyAndIntegrity}}}
+	for _, tc := range []struct {
+		name string
+		auth credentials.AuthInfo
+		want credentials.SecurityLevel
+	}{
+		{"insecure", insecureAuth, credentials.NoSecurity},
+		{"TLS", tlsAuth, credentials.PrivacyAndIntegrity},
+		{"inner without a level", AuthInfo{}, credentials.InvalidSecurityLevel},
+	} {
+		ai, ok := tc.auth.(AuthInfo)
+		if !ok {
+			t.Fatalf("%s: AuthInfo is a %T", tc.name, tc.auth)
+		}
+		if got := ai.GetCommonAuthInfo().SecurityLevel; got != tc.want {
+			t.Errorf("%s: security level %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if err := credentials.CheckSecurityLevel(insecureAuth, credentials.PrivacyAndIntegrity); err == nil {
+		t.Error("an insecure connection passed as private")
+	}
+	if err := credentials.CheckSecurityLevel(tlsAuth, credentials.PrivacyAndIntegrity); err != nil {
+		t.Error(err)
 	}
 }

@@ -177,4 +177,4 @@ func ClientIP(r *http.Request) string {
 // ConnInfo returns what is known about the request's connection: socket
 // peer, local and original destination, PROXY header. It needs the
 // server's ConnContext set to ConnContext (or netconn.ConnContext).
-func ConnInfo(r *http.Request) (*netconn.ConnInfo, bool) { return netconn.FromContext(r.Context()) }
+func ConnInfo(r *http.Request) (*netconn.ConnInfo, bool) { return netconn.InfoFromContext(r.Context()) }

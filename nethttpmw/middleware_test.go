@@ -18,13 +18,13 @@ import (
 var xff = core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
 
 // request returns a request that arrived from remote on a connection the
-// server recorded (netconn.NewContext), with one line per line of the
+// server recorded (netconn.NewInfoContext), with one line per line of the
 // header; remote "" gives a request with no record at all.
 func request(remote string, lines ...string) *http.Request {
 	r := httptest.NewRequest("GET", "/", nil)
 	if remote != "" {
 		ap := netip.MustParseAddrPort(remote)
-		r = r.WithContext(netconn.NewContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
+		r = r.WithContext(netconn.NewInfoContext(r.Context(), &netconn.ConnInfo{SocketPeer: ap, Client: ap}))
 		r.RemoteAddr = remote
 	}
 	for _, l := range lines {
@@ -74,7 +74,7 @@ func TestWithRemoteAddr(t *testing.T) {
 	// the client bound.
 	in := request("", "203.0.113.7")
 	in.RemoteAddr = "@"
-	in = in.WithContext(netconn.NewContext(in.Context(), &netconn.ConnInfo{Unix: true}))
+	in = in.WithContext(netconn.NewInfoContext(in.Context(), &netconn.ConnInfo{Unix: true}))
 	if _, r := serve(t, New(xff, WithRemoteAddr()), in); r.RemoteAddr != "" {
 		t.Errorf("Unix peer: RemoteAddr %q", r.RemoteAddr)
 	}

@@ -12,10 +12,10 @@ import (
 // one place that decides this for every net/http-based adapter (this
 // package, ginmw and echomw):
 //   - the connection recorded by ConnContext, netconn.ConnContext,
-//     netconn.NewContext or netconn.QUICContext: the socket peer, or the
-//     client a trusted PROXY header named, or a load balancer whose PROXY
-//     header named no client (its headers never believed), or a QUIC
-//     source not yet validated;
+//     netconn.NewInfoContext or netconn.QUICContext: the socket peer, or
+//     the client a trusted PROXY header named, or a load balancer whose
+//     PROXY header named no client (its headers never believed), or a
+//     QUIC source not yet validated;
 //   - the connection itself, when the request's context has a Conn
 //     method, as fasthttp's RequestCtx does under fasthttpadaptor;
 //   - core.UnixPeer() when the listener is a Unix socket

@@ -57,7 +57,7 @@ func (m *metrics) hook(framework string) func(context.Context, core.Result) {
 // watch adds a PROXY listener's connection counters to the report.
 func (m *metrics) watch(framework string, l *netconn.Listener) { m.listeners[framework] = l }
 
-// proxyConnections reports each PROXY listener's counters by reason:
+// proxyConnections reports each PROXY listener's counters by outcome:
 // accepted connections, and rejected ones by what was wrong.
 func (m *metrics) proxyConnections() any {
 	out := map[string]map[string]uint64{}

@@ -52,11 +52,11 @@ func (l *connLog) warn(kind, msg string, attrs ...any) {
 // rejectHook returns the netconn.WithRejectHook function for one server.
 func (l *connLog) rejectHook(framework string) func(netconn.Rejection) {
 	return func(r netconn.Rejection) {
-		attrs := []any{"server", framework, "reason", r.Reason.String(), "peer", r.Peer.String()}
+		attrs := []any{"server", framework, "reason", r.Outcome.String(), "peer", r.Peer.String()}
 		if r.Err != nil {
 			attrs = append(attrs, "error", r.Err.Error())
 		}
-		l.warn("proxy "+r.Reason.String(), "PROXY connection rejected", attrs...)
+		l.warn("proxy "+r.Outcome.String(), "PROXY connection rejected", attrs...)
 	}
 }
 

@@ -41,7 +41,7 @@ func TestConnLogLimit(t *testing.T) {
 func TestFastHTTPLog(t *testing.T) {
 	var b bytes.Buffer
 	l := (&connLog{log: slog.New(slog.NewTextHandler(&b, nil)), limit: 10}).fastHTTPLog("fasthttp")
-	rejected := &netconn.RejectedError{Reason: netconn.RejectedUntrustedHeader}
+	rejected := netconn.ErrUntrustedHeader
 	l.Printf("error when serving connection %q<->%q: %v", "a", "b", fmt.Errorf("read: %w", rejected))
 	if b.Len() != 0 {
 		t.Fatalf("a rejection was logged: %s", b.String())

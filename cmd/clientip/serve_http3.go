@@ -83,7 +83,7 @@ func http3Handler(res *core.Resolver, opts serveOptions) http.Handler {
 		// conn.local is the address the client's packets were sent to,
 		// even on a wildcard socket: quic-go reads each packet's
 		// destination (quicConn hands it the control messages).
-		info, _ := netconn.FromContext(r.Context())
+		info, _ := netconn.InfoFromContext(r.Context())
 		a := http3Answer{whoami: newWhoami("http3", result, hostOf(r.RemoteAddr), info)}
 		if pv := result.Peer.Provenance(); pv != core.ProvenanceSocket {
 			a.PeerProvenance = pv.String()

@@ -10,13 +10,14 @@ import (
 	"github.com/trustedip/trustedip/core/proxyproto"
 )
 
-// Conn is a connection accepted by a Listener. RemoteAddr reports the
-// verified client; Info reports everything else.
+// Conn is a connection a Listener accepted, which carries what is known
+// about its client: RemoteAddr reports the verified client, and Info the
+// rest.
 type Conn struct {
 	raw      net.Conn
 	listener *Listener
 	info     ConnInfo
-	accepted Reason
+	outcome  Outcome
 
 	readMu     sync.Mutex
 	pending    []byte // read during the handshake, not yet given to the application
@@ -28,8 +29,8 @@ type Conn struct {
 // header, if any, was read before Accept returned the connection.
 func (c *Conn) Info() *ConnInfo { return &c.info }
 
-// Reason returns how the connection was accepted.
-func (c *Conn) Reason() Reason { return c.accepted }
+// Outcome returns how the connection was accepted.
+func (c *Conn) Outcome() Outcome { return c.outcome }
 
 // NetConn returns the underlying connection, for socket options. Reading
 // from it directly skips the bytes already read past the header.
@@ -79,7 +80,7 @@ func (c *Conn) checkNoHeader() error {
 				// The bytes so far could still be a signature: read on.
 			default:
 				// A header, or the start of one, from an untrusted peer.
-				c.readErr = &RejectedError{Reason: RejectedUntrustedHeader}
+				c.readErr = ErrUntrustedHeader
 				c.listener.stats.add(RejectedUntrustedHeader)
 				c.raw.Close()
 				c.listener.rejected(RejectedUntrustedHeader, c.info.SocketPeer, perr)

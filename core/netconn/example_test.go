@@ -23,7 +23,7 @@ func ExampleListener() {
 	srv := &http.Server{
 		ConnContext: netconn.ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, _ := netconn.FromContext(r.Context())
+			info, _ := netconn.InfoFromContext(r.Context())
 			fmt.Fprintf(w, "client %s via %s", r.RemoteAddr, info.SocketPeer.Addr())
 		}),
 	}

@@ -8,8 +8,11 @@ import (
 	"github.com/trustedip/trustedip/core/proxyproto"
 )
 
-// ConnInfo is what is known about one connection, captured once when it is
-// accepted. It is not changed afterwards and may be shared.
+// ConnInfo records what is known about one connection, for handlers to
+// read and for adapters to take the request's peer from: its endpoints,
+// the PROXY header its load balancer sent, and the verified client. It is
+// captured once, when the connection is accepted, is not changed
+// afterwards, and may be shared.
 type ConnInfo struct {
 	// SocketPeer is the address at the other end of the socket, from
 	// getpeername: the load balancer when there is one. It is invalid for
@@ -73,8 +76,9 @@ func (i *ConnInfo) Redirected() bool {
 }
 
 // MarshalJSON writes socket_peer, local, original_dst (with
-// original_dst_error when it could not be read), client and proxy (null
-// or the header's fields and TLVs).
+// original_dst_error when it could not be read), client, unix (when
+// true) and proxy (null, or the header's fields and TLVs). Addresses are
+// "" when unknown; a nil *ConnInfo is null.
 func (i *ConnInfo) MarshalJSON() ([]byte, error) {
 	if i == nil {
 		return []byte("null"), nil

@@ -11,9 +11,10 @@ import (
 	"github.com/trustedip/trustedip/core/proxyproto"
 )
 
-// Listener wraps a net.Listener. Connections from trusted load balancers
-// have their PROXY header read and checked before Accept returns them;
-// every accepted connection is a *Conn carrying its ConnInfo.
+// Listener is a net.Listener that verifies the PROXY protocol: it wraps
+// another one, reads and checks the header of each connection from a
+// trusted load balancer before Accept returns it, and returns every
+// connection as a *Conn carrying its ConnInfo.
 type Listener struct {
 	inner net.Listener
 	opts  options
@@ -62,6 +63,10 @@ func Listen(network, address string, opts ...Option) (*Listener, error) {
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
+		// Counted here, once the application has it, so that a
+		// connection dropped at Close is never counted as accepted
+		// and then taken back: counters only grow.
+		l.stats.add(c.outcome)
 		return c, nil
 	case <-l.done:
 	}
@@ -73,8 +78,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 	return nil, net.ErrClosed
 }
 
-// Close stops the listener. Connections still in their handshake are
-// closed; connections already accepted are not.
+// Close stops the listener. Connections that Accept has not returned, in
+// their handshake or done with it, are closed; connections already
+// accepted are not.
 func (l *Listener) Close() error {
 	err := l.inner.Close()
 	l.stop(nil)
@@ -90,8 +96,15 @@ func (l *Listener) Close() error {
 // Addr returns the listener's network address.
 func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 
-// Stats returns the connection counters.
-func (l *Listener) Stats() Stats { return l.stats.snapshot() }
+// Stats returns the connection counters, and how many connections are in
+// their handshake.
+func (l *Listener) Stats() Stats {
+	s := l.stats.snapshot()
+	l.mu.Lock()
+	s.InHandshake = len(l.active)
+	l.mu.Unlock()
+	return s
+}
 
 func (l *Listener) stop(err error) {
 	l.once.Do(func() {
@@ -171,10 +184,10 @@ func (l *Listener) handshake(raw net.Conn) {
 	socketInfo(raw, &c.info)
 	c.info.Client = c.info.SocketPeer
 
-	reason := AcceptedUntrusted
+	outcome := AcceptedUntrusted
 	var why error
 	if peer := c.info.SocketPeer; peer.IsValid() && l.opts.trusted.Contains(peer.Addr()) {
-		reason, why = l.readHeader(c)
+		outcome, why = l.readHeader(c)
 	} else {
 		// The first read checks that an untrusted peer is not posing as
 		// a load balancer. It happens in the application's goroutine so
@@ -182,27 +195,24 @@ func (l *Listener) handshake(raw net.Conn) {
 		c.checkFirst = true
 	}
 	l.untrack(raw)
-	if reason.Rejected() {
-		l.stats.add(reason)
+	if outcome.Rejected() {
+		l.stats.add(outcome)
 		raw.Close()
-		l.rejected(reason, c.info.SocketPeer, why)
+		l.rejected(outcome, c.info.SocketPeer, why)
 		return
 	}
-	c.accepted = reason
-	// Counted before the hand-over, so that a caller of Accept sees it.
-	l.stats.add(reason)
+	c.outcome = outcome
 	select {
-	case l.ready <- c:
+	case l.ready <- c: // Accept counts it
 	case <-l.done:
-		l.stats.sub(reason) // never handed over
-		raw.Close()
+		raw.Close() // never handed over, never counted
 	}
 }
 
 // readHeader reads the header from a trusted peer, under the header
 // timeout, keeping any bytes that follow it for the application. For a
 // rejection it also returns what was wrong, for WithRejectHook.
-func (l *Listener) readHeader(c *Conn) (Reason, error) {
+func (l *Listener) readHeader(c *Conn) (Outcome, error) {
 	raw := c.raw
 	raw.SetReadDeadline(time.Now().Add(l.opts.timeout))
 	defer raw.SetReadDeadline(time.Time{})
@@ -227,10 +237,9 @@ func (l *Listener) readHeader(c *Conn) (Reason, error) {
 				}
 				return AcceptedWithHeader, nil
 			case errors.Is(perr, proxyproto.ErrIncomplete):
-				if len(buf) >= maxHeader {
-					return RejectedMalformed, perr
-				}
-				// Read on.
+				// Read on. Only a strict prefix of a header is
+				// incomplete, and no header is longer than 16 +
+				// 65535 bytes, so buf stays within twice that.
 			case errors.Is(perr, proxyproto.ErrNoHeader):
 				if !l.opts.optional {
 					return RejectedMissingHeader, perr
@@ -238,7 +247,7 @@ func (l *Listener) readHeader(c *Conn) (Reason, error) {
 				c.pending = buf
 				return AcceptedTrustedNoHeader, nil
 			default:
-				return rejectReason(perr), perr
+				return rejectOutcome(perr), perr
 			}
 		}
 		if err != nil {
@@ -267,11 +276,8 @@ func parseAgain(buf []byte, parsed int) bool {
 	return !ok || len(buf) >= want || len(buf) >= 2*parsed
 }
 
-// maxHeader is the longest header there can be: a v2 header's 16 bytes
-// and its 16-bit length.
-const maxHeader = 16 + 65535
-
-func rejectReason(err error) Reason {
+// rejectOutcome classifies an error of proxyproto.Parse.
+func rejectOutcome(err error) Outcome {
 	switch {
 	case errors.Is(err, proxyproto.ErrUnsupported):
 		return RejectedUnsupported
@@ -284,9 +290,9 @@ func rejectReason(err error) Reason {
 }
 
 // rejected reports a closed connection to the hook WithRejectHook set.
-func (l *Listener) rejected(r Reason, peer netip.AddrPort, err error) {
+func (l *Listener) rejected(o Outcome, peer netip.AddrPort, err error) {
 	if l.opts.rejectHook != nil {
-		l.opts.rejectHook(Rejection{Reason: r, Peer: peer, Err: err})
+		l.opts.rejectHook(Rejection{Outcome: o, Peer: peer, Err: err})
 	}
 }
 

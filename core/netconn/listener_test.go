@@ -6,10 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,13 +42,19 @@ func newTestListener(t *testing.T, opts ...Option) *Listener {
 // dialFrom connects to l from the given source address.
 func dialFrom(t *testing.T, l net.Listener, from netip.Addr) net.Conn {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", l.Addr().String())
+	c, err := dial(l, from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// dial connects to l from the given source address, for goroutines,
+// which must not call t.Fatal.
+func dial(l net.Listener, from netip.Addr) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from.AsSlice()}, Timeout: 5 * time.Second}
+	return d.Dial("tcp", l.Addr().String())
 }
 
 // acceptOne accepts a connection, failing the test if none is ready
@@ -126,14 +134,14 @@ func expectClosed(t *testing.T, c net.Conn) {
 
 // waitStat waits until a counter reaches want; rejected connections are
 // counted in their own goroutine.
-func waitStat(t *testing.T, l *Listener, r Reason, want uint64) {
+func waitStat(t *testing.T, l *Listener, o Outcome, want uint64) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if l.Stats().Count(r) >= want {
+		if l.Stats().Count(o) >= want {
 			return
 		}
 	}
-	t.Fatalf("%v = %d, want %d (stats %v)", r, l.Stats().Count(r), want, l.Stats().Map())
+	t.Fatalf("%v = %d, want %d (stats %v)", o, l.Stats().Count(o), want, l.Stats().Map())
 }
 
 func TestTrustedV1Header(t *testing.T) {
@@ -159,8 +167,8 @@ func TestTrustedV1Header(t *testing.T) {
 	if got := info.Peer(); got.Addr().String() != "203.0.113.7" {
 		t.Fatalf("Peer = %v", got)
 	}
-	if c.Reason() != AcceptedWithHeader || l.Stats().Count(AcceptedWithHeader) != 1 {
-		t.Fatalf("reason %v, stats %v", c.Reason(), l.Stats().Map())
+	if c.Outcome() != AcceptedWithHeader || l.Stats().Count(AcceptedWithHeader) != 1 {
+		t.Fatalf("outcome %v, stats %v", c.Outcome(), l.Stats().Map())
 	}
 }
 
@@ -356,7 +364,7 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	c := acceptOne(t, l)
 	_, err := c.Read(make([]byte, 10))
 	var rej *RejectedError
-	if !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+	if !errors.As(err, &rej) || rej.Outcome() != RejectedUntrustedHeader {
 		t.Fatalf("Read error = %v", err)
 	}
 	expectClosed(t, stranger)
@@ -381,7 +389,7 @@ func TestUntrustedPeerSendingHeaderIsClosed(t *testing.T) {
 	stranger3 := dialFrom(t, l, strangerAddr)
 	io.WriteString(stranger3, "PROXY\r\nGET / HTTP/1.1\r\n")
 	c3 := acceptOne(t, l)
-	if _, err := c3.Read(make([]byte, 10)); !errors.As(err, &rej) || rej.Reason != RejectedUntrustedHeader {
+	if _, err := c3.Read(make([]byte, 10)); !errors.As(err, &rej) || rej.Outcome() != RejectedUntrustedHeader {
 		t.Fatalf("Read error = %v", err)
 	}
 	expectClosed(t, stranger3)
@@ -400,8 +408,8 @@ func TestUntrustedPeerWithoutHeaderIsServed(t *testing.T) {
 	if err != nil || line != "PROPFIND / HTTP/1.1\r\n" {
 		t.Fatalf("read %q %v", line, err)
 	}
-	if c.Info().Proxy != nil || c.Reason() != AcceptedUntrusted {
-		t.Fatalf("info %+v reason %v", c.Info(), c.Reason())
+	if c.Info().Proxy != nil || c.Outcome() != AcceptedUntrusted {
+		t.Fatalf("info %+v outcome %v", c.Info(), c.Outcome())
 	}
 }
 
@@ -418,8 +426,8 @@ func TestTrustedPeerWithoutHeaderWhenOptional(t *testing.T) {
 	client := dialFrom(t, l, lbAddr)
 	io.WriteString(client, "GET / HTTP/1.1\r\n")
 	c := acceptOne(t, l)
-	if c.Reason() != AcceptedTrustedNoHeader || c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr() != lbAddr {
-		t.Fatalf("reason %v addr %v", c.Reason(), c.RemoteAddr())
+	if c.Outcome() != AcceptedTrustedNoHeader || c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr() != lbAddr {
+		t.Fatalf("outcome %v addr %v", c.Outcome(), c.RemoteAddr())
 	}
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	if line != "GET / HTTP/1.1\r\n" {
@@ -444,21 +452,23 @@ func TestOptionalHeaderCutShort(t *testing.T) {
 
 func TestMalformedHeadersAreClosed(t *testing.T) {
 	for name, tc := range map[string]struct {
-		header []byte
-		reason Reason
+		header  []byte
+		outcome Outcome
 	}{
 		"v1 bad address":     {[]byte("PROXY TCP4 203.0.113.999 198.51.100.1 1 2\r\n"), RejectedMalformed},
 		"v1 bare LF":         {[]byte("PROXY TCP4 203.0.113.7 198.51.100.1 1 2\n"), RejectedMalformed},
 		"v1 too long":        {append([]byte("PROXY UNKNOWN "), bytes.Repeat([]byte("x"), 120)...), RejectedTooLong},
 		"v2 bad version":     {append([]byte("\r\n\r\n\x00\r\nQUIT\n\x31\x11"), 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2), RejectedUnsupported},
 		"v2 short addresses": {append([]byte("\r\n\r\n\x00\r\nQUIT\n\x21\x11"), 0, 4, 1, 2, 3, 4), RejectedMalformed},
+		"v2 bad checksum": {v2Header(1, netip.MustParseAddrPort("203.0.113.7:1"), netip.MustParseAddrPort("198.51.100.1:2"),
+			tlv(0x03, "\x00\x00\x00\x00")), RejectedChecksum},
 	} {
 		t.Run(name, func(t *testing.T) {
 			l := newTestListener(t)
 			client := dialFrom(t, l, lbAddr)
 			client.Write(tc.header)
 			expectClosed(t, client)
-			waitStat(t, l, tc.reason, 1)
+			waitStat(t, l, tc.outcome, 1)
 			if s := l.Stats(); s.Accepted() != 0 {
 				t.Fatalf("stats %v", s.Map())
 			}
@@ -500,8 +510,10 @@ func TestSlowlorisDoesNotDelayOthers(t *testing.T) {
 	if waited := time.Since(start); waited >= timeout {
 		t.Fatalf("the good client waited %v, as long as the stalled ones' timeout", waited)
 	}
-	if s := l.Stats(); s.Rejected() != 0 || s.Accepted() != 1 {
-		t.Fatalf("stalled clients should still be pending: %v", s.Map())
+	// The stalled ones were accepted from the socket before the good
+	// one, and are still reading their headers.
+	if s := l.Stats(); s.Rejected() != 0 || s.Accepted() != 1 || s.InHandshake != 50 {
+		t.Fatalf("stalled clients should still be pending: %v, %d in their handshake", s.Map(), s.InHandshake)
 	}
 }
 
@@ -524,48 +536,42 @@ func TestAcceptAfterClose(t *testing.T) {
 	expectClosed(t, stalled)
 }
 
+// TestManyConcurrentClients: forty load balancer connections, dialled
+// and sending their headers at once, each reach Accept with their own
+// client. The dialling goroutines report to the test's goroutine, which
+// alone may end the test.
 func TestManyConcurrentClients(t *testing.T) {
 	l := newTestListener(t)
 	const n = 40
-	var wg sync.WaitGroup
+	type dialled struct {
+		c   net.Conn
+		err error
+	}
+	results := make(chan dialled, n)
 	for i := range n {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			c := dialFrom(t, l, lbAddr)
-			io.WriteString(c, "PROXY TCP4 203.0.113.7 198.51.100.1 "+strconv.Itoa(1000+i)+" 443\r\n")
+			c, err := dial(l, lbAddr)
+			if err == nil {
+				_, err = io.WriteString(c, "PROXY TCP4 203.0.113.7 198.51.100.1 "+strconv.Itoa(1000+i)+" 443\r\n")
+			}
+			results <- dialled{c, err}
 		}()
+	}
+	for range n {
+		r := <-results
+		if r.c != nil {
+			t.Cleanup(func() { r.c.Close() })
+		}
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
 	}
 	seen := map[string]bool{}
 	for range n {
 		seen[acceptOne(t, l).RemoteAddr().String()] = true
 	}
-	wg.Wait()
 	if len(seen) != n {
 		t.Fatalf("%d distinct clients, want %d", len(seen), n)
-	}
-}
-
-func TestInfoOfThroughWrappers(t *testing.T) {
-	l := newTestListener(t)
-	client := dialFrom(t, l, lbAddr)
-	io.WriteString(client, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 443\r\n")
-	c := acceptOne(t, l)
-
-	// fasthttp's per-IP limiter embeds the connection in a struct.
-	type perIPConn struct {
-		net.Conn
-		ip uint32
-	}
-	for name, wrapped := range map[string]net.Conn{
-		"conn itself": c,
-		"tls":         tls.Server(c, &tls.Config{}),
-		"embedding":   &perIPConn{Conn: c},
-		"both":        &perIPConn{Conn: tls.Server(c, &tls.Config{})},
-	} {
-		if info := InfoOf(wrapped); info.Client.String() != "203.0.113.7:40000" || info.Proxy == nil {
-			t.Errorf("%s: InfoOf = %+v", name, info)
-		}
 	}
 }
 
@@ -600,7 +606,7 @@ func TestRejectHook(t *testing.T) {
 	dialFrom(t, l, lbAddr).Write([]byte("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n"))
 	select {
 	case r := <-got:
-		if r.Reason != RejectedMalformed || r.Peer.Addr() != lbAddr || r.Err == nil {
+		if r.Outcome != RejectedMalformed || r.Peer.Addr() != lbAddr || r.Err == nil {
 			t.Fatalf("malformed header: %+v", r)
 		}
 	case <-time.After(10 * time.Second):
@@ -615,10 +621,292 @@ func TestRejectHook(t *testing.T) {
 	}
 	select {
 	case r := <-got:
-		if r.Reason != RejectedUntrustedHeader || r.Peer.Addr() != strangerAddr {
+		if r.Outcome != RejectedUntrustedHeader || r.Peer.Addr() != strangerAddr {
 			t.Fatalf("untrusted header: %+v", r)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no rejection reported for an untrusted peer's header")
+	}
+}
+
+// TestLargeHeaders: headers longer than the 256 bytes the Listener first
+// reads into, up to the longest there can be, sent in one write and read
+// in as many pieces as the socket gives, are read whole, with their TLVs
+// in order and the bytes after them intact.
+func TestLargeHeaders(t *testing.T) {
+	src, dst := netip.MustParseAddrPort("203.0.113.7:1"), netip.MustParseAddrPort("198.51.100.1:2")
+	var many [][]byte
+	for i := range 60 {
+		many = append(many, tlv(0xF0, fmt.Sprintf("tlv-%02d", i))) // experimental type: kept as is
+	}
+	authority := tlv(0x02, "example.com")
+	// 12 bytes of addresses, the NOOP TLV and the AUTHORITY one fill the
+	// 16-bit length exactly.
+	padding := tlv(0x04, strings.Repeat("x", 65535-12-3-len(authority)))
+	for name, tc := range map[string]struct {
+		header []byte
+		tlvs   int
+	}{
+		"60 TLVs":     {v2Header(1, src, dst, many...), 60},
+		"the longest": {v2Header(1, src, dst, padding, authority), 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if len(tc.header) <= 256 {
+				t.Fatalf("a %d-byte header fits the first read", len(tc.header))
+			}
+			l := newTestListener(t)
+			client := dialFrom(t, l, lbAddr)
+			go client.Write(append(tc.header, "after the header"...))
+			c := acceptOne(t, l)
+			if c.Outcome() != AcceptedWithHeader || c.RemoteAddr().String() != "203.0.113.7:1" {
+				t.Fatalf("outcome %v, client %v", c.Outcome(), c.RemoteAddr())
+			}
+			tlvs := c.Info().Proxy.TLVs()
+			if len(tlvs) != tc.tlvs {
+				t.Fatalf("%d TLVs, want %d", len(tlvs), tc.tlvs)
+			}
+			for i, v := range tlvs {
+				if tc.tlvs == 60 && string(v.Value) != fmt.Sprintf("tlv-%02d", i) {
+					t.Fatalf("TLV %d = %q", i, v.Value)
+				}
+			}
+			if a, ok := c.Info().Proxy.Authority(); tc.tlvs == 1 && (!ok || a != "example.com") {
+				t.Fatalf("authority %q %v", a, ok)
+			}
+			b := make([]byte, len("after the header"))
+			if _, err := io.ReadFull(c, b); err != nil || string(b) != "after the header" {
+				t.Fatalf("read %q %v", b, err)
+			}
+		})
+	}
+}
+
+// TestSilentClient: a protocol in which the server speaks first, through
+// a trusted load balancer that sends no header. With the header optional
+// the connection is handed over, as its socket peer's, once the header
+// timeout has passed without a byte (and not before: see
+// WithHeaderOptional), and the server's greeting and the client's answer
+// then flow. With the header required, the same connection is closed.
+func TestSilentClient(t *testing.T) {
+	t.Run("optional", func(t *testing.T) {
+		l := newTestListener(t, WithHeaderOptional(true), WithHeaderTimeout(100*time.Millisecond))
+		client := dialFrom(t, l, lbAddr)
+		c := acceptOne(t, l)
+		if c.Outcome() != AcceptedTrustedNoHeader || c.Info().Proxy != nil || c.Info().Client != c.Info().SocketPeer {
+			t.Fatalf("outcome %v, info %+v", c.Outcome(), c.Info())
+		}
+		if p := PeerOf(c); p.Addr() != lbAddr || p.Provenance() != core.ProvenanceSocket {
+			t.Fatalf("peer %v, %v", p, p.Provenance())
+		}
+		io.WriteString(c, "220 ready\r\n")
+		greeting, err := bufio.NewReader(client).ReadString('\n')
+		if err != nil || greeting != "220 ready\r\n" {
+			t.Fatalf("client read %q %v", greeting, err)
+		}
+		io.WriteString(client, "HELO x\r\n")
+		answer, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || answer != "HELO x\r\n" {
+			t.Fatalf("server read %q %v", answer, err)
+		}
+		if s := l.Stats(); s.Count(AcceptedTrustedNoHeader) != 1 || s.Rejected() != 0 {
+			t.Fatalf("stats %v", s.Map())
+		}
+	})
+	t.Run("required", func(t *testing.T) {
+		l := newTestListener(t, WithHeaderTimeout(100*time.Millisecond))
+		client := dialFrom(t, l, lbAddr)
+		expectClosed(t, client)
+		waitStat(t, l, RejectedTimeout, 1)
+		if s := l.Stats(); s.Accepted() != 0 {
+			t.Fatalf("stats %v", s.Map())
+		}
+	})
+}
+
+// TestHeaderCutByClose: a load balancer that closes its connection in the
+// middle of the header is counted as such.
+func TestHeaderCutByClose(t *testing.T) {
+	got := make(chan Rejection, 1)
+	l := newTestListener(t, WithRejectHook(func(r Rejection) { got <- r }))
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 ")
+	client.Close()
+	waitStat(t, l, RejectedClosed, 1)
+	if r := <-got; r.Outcome != RejectedClosed || r.Err == nil {
+		t.Fatalf("rejection %+v", r)
+	}
+}
+
+// TestCountersOnlyGrow: a connection whose handshake is done when the
+// Listener closes, before Accept took it, is closed and counted neither
+// as accepted nor taken back: no counter ever goes down.
+func TestCountersOnlyGrow(t *testing.T) {
+	l := newTestListener(t)
+	client := dialFrom(t, l, lbAddr)
+	io.WriteString(client, "PROXY TCP4 ")
+	waitGauge(t, l, 1) // reading its header
+	io.WriteString(client, "203.0.113.7 198.51.100.1 40000 443\r\n")
+	waitGauge(t, l, 0) // done, waiting for Accept
+	before := l.Stats()
+	l.Close()
+	after := l.Stats()
+	for o, n := range before.All() {
+		if after.Count(o) < n {
+			t.Errorf("%v went down from %d to %d", o, n, after.Count(o))
+		}
+	}
+	if after.Accepted() != 0 || after.Rejected() != 0 {
+		t.Errorf("a connection never handed over was counted: %v", after.Map())
+	}
+	expectClosed(t, client)
+}
+
+// waitGauge waits until the number of connections in their handshake is
+// want.
+func waitGauge(t *testing.T, l *Listener, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if l.Stats().InHandshake == want {
+			return
+		}
+	}
+	t.Fatalf("%d connections in their handshake, want %d", l.Stats().InHandshake, want)
+}
+
+// scriptedListener is an inner listener whose Accept returns what the
+// test sends it, then net.ErrClosed once closed.
+type scriptedListener struct {
+	next   chan acceptResult
+	closed chan struct{}
+	once   sync.Once
+}
+
+type acceptResult struct {
+	c   net.Conn
+	err error
+}
+
+func newScriptedListener() *scriptedListener {
+	return &scriptedListener{next: make(chan acceptResult), closed: make(chan struct{})}
+}
+
+func (s *scriptedListener) Accept() (net.Conn, error) {
+	select {
+	case r := <-s.next:
+		return r.c, r.err
+	case <-s.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (s *scriptedListener) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
+
+func (s *scriptedListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+type temporaryError struct{}
+
+func (temporaryError) Error() string   { return "out of file descriptors" }
+func (temporaryError) Temporary() bool { return true }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "accept timed out" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return false }
+
+// TestInnerListenerErrors: a temporary or timeout error of the inner
+// listener is waited out, not passed to Accept; a connection after it is
+// served; any other error ends the Listener, and Accept returns it from
+// then on. A connection without an IP peer (a pipe) is an untrusted one.
+func TestInnerListenerErrors(t *testing.T) {
+	inner := newScriptedListener()
+	l := NewListener(inner, WithProxyFrom(core.MustTrustSet("127.0.0.1/32")))
+	defer l.Close()
+	server, client := net.Pipe()
+	defer client.Close()
+	go func() {
+		inner.next <- acceptResult{err: temporaryError{}}
+		inner.next <- acceptResult{err: timeoutError{}}
+		inner.next <- acceptResult{c: server}
+	}()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := c.(*Conn).Info()
+	if c.(*Conn).Outcome() != AcceptedUntrusted || info.SocketPeer.IsValid() || !errors.Is(info.OriginalDstErr, errors.ErrUnsupported) {
+		t.Fatalf("outcome %v, info %+v", c.(*Conn).Outcome(), info)
+	}
+	boom := errors.New("listener broke")
+	inner.next <- acceptResult{err: boom}
+	for range 2 {
+		if _, err := l.Accept(); err != boom {
+			t.Fatalf("Accept after the inner listener failed: %v", err)
+		}
+	}
+}
+
+func TestListen(t *testing.T) {
+	if _, err := Listen("tcp", "127.0.0.1:-1"); err == nil {
+		t.Fatal("Listen on port -1 succeeded")
+	}
+	set := core.MustTrustSet("127.0.0.1/32")
+	l, err := Listen("tcp4", "127.0.0.1:0", WithProxyFrom(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Trusted() != set || l.Addr().(*net.TCPAddr).Port == 0 {
+		t.Fatalf("trusted %v, address %v", l.Trusted(), l.Addr())
+	}
+}
+
+// alwaysTemporary is an inner listener that never stops failing with a
+// temporary error, even once closed.
+type alwaysTemporary struct{ *scriptedListener }
+
+func (alwaysTemporary) Accept() (net.Conn, error) { return nil, temporaryError{} }
+
+// lateListener is an inner listener that returns its one connection only
+// once the Listener wrapping it has been closed.
+type lateListener struct {
+	*scriptedListener
+	outer chan *Listener // the Listener, once NewListener has returned it
+	conn  net.Conn
+}
+
+func (s *lateListener) Accept() (net.Conn, error) {
+	if s.conn == nil {
+		return nil, net.ErrClosed
+	}
+	<-(<-s.outer).done
+	c := s.conn
+	s.conn = nil
+	return c, nil
+}
+
+// TestCloseStopsAcceptLoop: Close ends the accept loop while it waits out
+// a temporary error, and closes a connection the inner listener returns
+// as the Listener closes, without a handshake.
+func TestCloseStopsAcceptLoop(t *testing.T) {
+	failing := NewListener(alwaysTemporary{newScriptedListener()})
+	if err := failing.Close(); err != nil { // returns once the loop has
+		t.Fatal(err)
+	}
+
+	server, client := net.Pipe()
+	defer client.Close()
+	late := &lateListener{scriptedListener: newScriptedListener(), outer: make(chan *Listener, 1), conn: server}
+	l := NewListener(late)
+	late.outer <- l
+	l.Close()
+	if _, err := client.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the late connection is still open: %v", err)
+	}
+	if s := l.Stats(); s.Accepted()+s.Rejected() != 0 || s.InHandshake != 0 {
+		t.Fatalf("stats %v, %d in their handshake", s.Map(), s.InHandshake)
 	}
 }

@@ -10,7 +10,7 @@ import (
 // PROXY header.
 const DefaultHeaderTimeout = 5 * time.Second
 
-// Option configures a Listener.
+// Option configures a Listener, as an argument of NewListener or Listen.
 type Option func(*options)
 
 type options struct {
@@ -33,12 +33,23 @@ func WithProxyFrom(set *core.TrustSet) Option {
 // not behaving as the load balancer it is trusted as.
 //
 // With the header optional, a connection from a trusted peer is handed
-// over as soon as its first bytes show that no header is coming, or when
-// the header timeout passes without a byte, so a protocol in which the
-// server speaks first waits that long. Bytes that could still be the start
-// of a header (such as a lone CR LF, which begins the version 2
-// signature) wait for more; if the timeout passes first, the connection
-// is closed as RejectedTimeout, since a header may have been cut short.
+// over as soon as its first bytes show that no header is coming. Bytes
+// that could still be the start of a header (such as a lone CR LF, which
+// begins the version 2 signature) wait for more; if the timeout passes
+// first, the connection is closed as RejectedTimeout, since a header may
+// have been cut short.
+//
+// A peer that sends nothing is handed over when the header timeout
+// passes, as AcceptedTrustedNoHeader. It is not handed over sooner: until
+// then its header may still be on the way, and a connection's client is
+// settled when Accept returns it (net/http reads RemoteAddr before the
+// first request, and Info never changes). So in a protocol where the
+// server speaks first (SMTP, FTP, MySQL), a client that comes without a
+// header waits the header timeout for the server's first bytes. A load
+// balancer sends its header as soon as it connects, so for such a
+// protocol shorten the wait with WithHeaderTimeout, to a few round trips
+// to the load balancers. Whatever the peer sends after the hand-over is
+// the application's, a late header included.
 func WithHeaderOptional(optional bool) Option {
 	return func(o *options) { o.optional = optional }
 }

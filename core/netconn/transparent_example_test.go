@@ -21,7 +21,7 @@ func ExampleListenTransparent() {
 	srv := &http.Server{
 		ConnContext: netconn.ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, _ := netconn.FromContext(r.Context())
+			info, _ := netconn.InfoFromContext(r.Context())
 			fmt.Fprintf(w, "client %s dialled %s\n", r.RemoteAddr, info.OriginalDst)
 		}),
 	}

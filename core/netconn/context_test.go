@@ -2,10 +2,12 @@ package netconn
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -21,8 +23,9 @@ func TestConnContextReachesHandlers(t *testing.T) {
 	srv := &http.Server{
 		ConnContext: ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, ok := FromContext(r.Context())
-			if !ok {
+			info, ok := InfoFromContext(r.Context())
+			peer, _ := PeerFromContext(r.Context())
+			if !ok || peer != info.Peer() {
 				http.Error(w, "no conn info", 500)
 				return
 			}
@@ -50,7 +53,7 @@ func TestConnContextWithoutListener(t *testing.T) {
 	srv := &http.Server{
 		ConnContext: ConnContext,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info, _ := FromContext(r.Context())
+			info, _ := InfoFromContext(r.Context())
 			fmt.Fprint(w, info.SocketPeer.Addr())
 		}),
 	}
@@ -100,5 +103,54 @@ func TestPeerOfPlainConns(t *testing.T) {
 	}
 	if p := PeerOf(nil); p != (core.Peer{}) {
 		t.Fatalf("PeerOf(nil): %v", p)
+	}
+}
+
+// TestNewInfoContext: a connection the program describes is found by
+// both accessors; a context without a record has neither.
+func TestNewInfoContext(t *testing.T) {
+	if _, ok := PeerFromContext(context.Background()); ok {
+		t.Fatal("a peer in an empty context")
+	}
+	if _, ok := InfoFromContext(context.Background()); ok {
+		t.Fatal("a ConnInfo in an empty context")
+	}
+	ap := netip.MustParseAddrPort("203.0.113.7:40000")
+	info := &ConnInfo{SocketPeer: ap, Client: ap}
+	ctx := NewInfoContext(context.Background(), info)
+	if p, ok := PeerFromContext(ctx); !ok || p != core.PeerFromAddrPort(ap) {
+		t.Fatalf("peer %v, %v", p, ok)
+	}
+	if got, ok := InfoFromContext(ctx); !ok || got != info {
+		t.Fatalf("info %+v, %v", got, ok)
+	}
+}
+
+// fakeQUIC stands in for a quic-go connection.
+type fakeQUIC struct {
+	local, remote net.Addr
+	handshake     chan struct{}
+}
+
+func (f *fakeQUIC) LocalAddr() net.Addr                { return f.local }
+func (f *fakeQUIC) RemoteAddr() net.Addr               { return f.remote }
+func (f *fakeQUIC) HandshakeComplete() <-chan struct{} { return f.handshake }
+
+// TestQUICContext: a QUIC connection's source is the peer, unvalidated
+// until its handshake completes, and its addresses are its ConnInfo.
+func TestQUICContext(t *testing.T) {
+	remote := netip.MustParseAddrPort("127.0.0.9:4433")
+	local := netip.MustParseAddrPort("127.0.0.1:443")
+	c := &fakeQUIC{local: net.UDPAddrFromAddrPort(local), remote: net.UDPAddrFromAddrPort(remote), handshake: make(chan struct{})}
+	ctx := QUICContext(context.Background(), c)
+	if p, _ := PeerFromContext(ctx); p.AddrPort() != remote || p.Provenance() != core.ProvenanceUnvalidated {
+		t.Fatalf("before the handshake: %v, %v", p, p.Provenance())
+	}
+	close(c.handshake)
+	if p, _ := PeerFromContext(ctx); p != core.PeerFromAddrPort(remote) {
+		t.Fatalf("after the handshake: %v, %v", p, p.Provenance())
+	}
+	if info, ok := InfoFromContext(ctx); !ok || info.SocketPeer != remote || info.Client != remote || info.Local != local || info.OriginalDst != local {
+		t.Fatalf("info %+v, %v", info, ok)
 	}
 }
