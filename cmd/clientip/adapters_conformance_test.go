@@ -33,15 +33,52 @@ func TestAdaptersAgreeWithCore(t *testing.T) {
 	} else {
 		t.Log("public corpus not found; running the in-repo corpus only")
 	}
-
-	type job struct {
-		name    string
-		c       corpus.Case
-		src     netip.Addr
-		want    corpus.Outcome
-		headers [][]string
+	groups, skipped, total := conformanceJobs(t, paths)
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
 	}
-	groups := map[string][]job{}
+	sort.Strings(keys)
+	ran, requests := 0, 0
+	for _, key := range keys {
+		network, cfg, _ := strings.Cut(key, " ")
+		t.Run(network+" "+cfg, func(t *testing.T) {
+			dir := ""
+			if network == "unix" {
+				var err error
+				if dir, err = os.MkdirTemp("", "tip"); err != nil { // short: socket paths are limited
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.RemoveAll(dir) })
+			}
+			// The corpora hold headers of 10,000 hops, past the default bound.
+			s := startServe(t, dir, "--config", writeConfig(t, cfg), "--max-header-bytes", "1048576")
+			for _, j := range groups[key] {
+				ran++
+				requests += j.run(t, s, skipped)
+			}
+		})
+	}
+	t.Logf("%d cases, %d run through the adapters (%d requests), skipped: %v", total, ran, requests, skipped)
+	if ran < total*3/4 {
+		t.Fatalf("only %d of %d cases could be run", ran, total)
+	}
+}
+
+// conformanceJob is one corpus case, mapped onto a loopback socket.
+type conformanceJob struct {
+	name    string
+	c       corpus.Case
+	src     netip.Addr
+	want    corpus.Outcome
+	headers [][]string
+}
+
+// conformanceJobs reads the corpora at paths and groups the cases that can
+// be sent over a socket by network and configuration ("tcp {...}"), with
+// the reasons the others cannot, and the number of cases read.
+func conformanceJobs(t *testing.T, paths []string) (map[string][]conformanceJob, map[string]int, int) {
+	groups := map[string][]conformanceJob{}
 	skipped := map[string]int{}
 	total := 0
 	for _, path := range paths {
@@ -65,74 +102,53 @@ func TestAdaptersAgreeWithCore(t *testing.T) {
 			if unix {
 				key = "unix " + string(mapped.Config)
 			}
-			groups[key] = append(groups[key], job{c.Name, mapped, src, mapped.Run(), mapped.Headers})
+			groups[key] = append(groups[key], conformanceJob{c.Name, mapped, src, mapped.Run(), mapped.Headers})
 		}
 	}
+	return groups, skipped, total
+}
 
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
+// run sends the case to every adapter of s that can carry its headers,
+// counting in skipped the adapters that cannot, and returns how many
+// requests it made.
+func (j conformanceJob) run(t *testing.T, s servers, skipped map[string]int) int {
+	requests := 0
+	check := func(adapter string, w whoamiResp) {
+		if w.IP != j.want.IP || w.Reason != j.want.Reason {
+			t.Errorf("%s via %s: got ip %q reason %q, core says ip %q reason %q (headers %q)",
+				j.name, adapter, w.IP, w.Reason, j.want.IP, j.want.Reason, j.headers)
+		}
+		if w.IP != "" && w.Native != w.IP {
+			t.Errorf("%s via %s: the framework's own API says %q, the adapter %q", j.name, adapter, w.Native, w.IP)
+		}
 	}
-	sort.Strings(keys)
-	ran, requests := 0, 0
-	for _, key := range keys {
-		jobs := groups[key]
-		network, cfg, _ := strings.Cut(key, " ")
-		t.Run(network+" "+cfg, func(t *testing.T) {
-			dir := ""
-			if network == "unix" {
-				var err error
-				if dir, err = os.MkdirTemp("", "tip"); err != nil { // short: socket paths are limited
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { os.RemoveAll(dir) })
+	if sendableHTTP(j.headers) {
+		for _, fw := range httpFrameworks() {
+			w, code := httpWhoami(t, s[fw], j.src, nil, j.headers)
+			requests++
+			if code != 200 {
+				t.Errorf("%s via %s: status %d", j.name, fw, code)
+				continue
 			}
-			// The corpora hold headers of 10,000 hops, past the default bound.
-			s := startServe(t, dir, "--config", writeConfig(t, cfg), "--max-header-bytes", "1048576")
-			for _, j := range jobs {
-				ran++
-				check := func(adapter string, w whoamiResp) {
-					if w.IP != j.want.IP || w.Reason != j.want.Reason {
-						t.Errorf("%s via %s: got ip %q reason %q, core says ip %q reason %q (headers %q)",
-							j.name, adapter, w.IP, w.Reason, j.want.IP, j.want.Reason, j.headers)
-					}
-					if w.IP != "" && w.Native != w.IP {
-						t.Errorf("%s via %s: the framework's own API says %q, the adapter %q", j.name, adapter, w.Native, w.IP)
-					}
-				}
-				if sendableHTTP(j.headers) {
-					for _, fw := range frameworks[:4] {
-						w, code := httpWhoami(t, s[fw], j.src, nil, j.headers)
-						requests++
-						if code != 200 {
-							t.Errorf("%s via %s: status %d", j.name, fw, code)
-							continue
-						}
-						check(fw, w)
-					}
-				} else {
-					skipped["a header line HTTP/1.1 cannot carry"]++
-				}
-				if md, ok := grpcHeaders(j.headers); ok {
-					for _, watch := range []bool{false, true} {
-						w, err := grpcWhoamiCall(t, s["grpc"], j.src, nil, md, watch)
-						requests++
-						if err != nil {
-							t.Errorf("%s via grpc (watch %v): %v", j.name, watch, err)
-							continue
-						}
-						check(map[bool]string{false: "grpc Get", true: "grpc Watch"}[watch], w)
-					}
-				} else {
-					skipped["a header value gRPC metadata cannot carry"]++
-				}
+			check(fw, w)
+		}
+	} else {
+		skipped["a header line HTTP/1.1 cannot carry"]++
+	}
+	if md, ok := grpcHeaders(j.headers); ok {
+		for _, watch := range []bool{false, true} {
+			w, err := grpcWhoamiCall(t, s["grpc"], j.src, nil, md, watch)
+			requests++
+			if err != nil {
+				t.Errorf("%s via grpc (watch %v): %v", j.name, watch, err)
+				continue
 			}
-		})
+			check(map[bool]string{false: "grpc Get", true: "grpc Watch"}[watch], w)
+		}
+	} else {
+		skipped["a header value gRPC metadata cannot carry"]++
 	}
-	t.Logf("%d cases, %d run through the adapters (%d requests), skipped: %v", total, ran, requests, skipped)
-	if ran < total*3/4 {
-		t.Fatalf("only %d of %d cases could be run", ran, total)
-	}
+	return requests
 }
 
 // mapCase rewrites a case for a loopback socket, or says why it cannot.

@@ -37,7 +37,7 @@ func TestServeProxyProtocol(t *testing.T) {
 			t.Errorf("%s: proxy %+v", adapter, *p)
 		}
 	}
-	for _, fw := range frameworks[:4] {
+	for _, fw := range httpFrameworks() {
 		w, code := httpWhoami(t, s[fw], trustedSrc, hdr, [][]string{{"X-Forwarded-For", "6.6.6.6"}})
 		if code != 200 {
 			t.Fatalf("%s: status %d", fw, code)
@@ -54,7 +54,7 @@ func TestServeProxyProtocol(t *testing.T) {
 
 	// The same header from a peer that is not the load balancer.
 	stranger := strangerSrcs[0]
-	for _, fw := range frameworks[:4] {
+	for _, fw := range httpFrameworks() {
 		if w, code, err := tryHTTPWhoami(t, s[fw], stranger, hdr, nil); err == nil {
 			t.Errorf("%s: a header from %v was accepted: %d %+v", fw, stranger, code, w)
 		}

@@ -60,7 +60,7 @@ func TestServeProxyHeaderNamingNoClient(t *testing.T) {
 			}
 		}
 		headers := [][]string{{"X-Forwarded-For", "6.6.6.6"}}
-		for _, fw := range frameworks[:4] {
+		for _, fw := range httpFrameworks() {
 			w, code := httpWhoami(t, s[fw], trustedSrc, prefix, headers)
 			if code != 200 {
 				t.Fatalf("%s, %s: status %d", fw, name, code)
@@ -114,7 +114,7 @@ func TestServeUnixPeerNamedLikeAnAddress(t *testing.T) {
 					tc.flags, tc.bound, fw, w.IP, w.Reason, w.Native, tc.ip, tc.reason, native)
 			}
 		}
-		for _, fw := range frameworks[:4] {
+		for _, fw := range httpFrameworks() {
 			c, err := sockettest.DialUnixAs(strings.TrimPrefix(s[fw], "unix:"), tc.bound)
 			if err != nil {
 				t.Fatal(err)
@@ -184,7 +184,7 @@ func TestServeTrailersAreNotHeaders(t *testing.T) {
 					raw += fmt.Sprintf("%x\r\n%s\r\n", len(body), body)
 				}
 				raw += "0\r\n" + tc.header + ": " + tc.spoof + "\r\n\r\n"
-				for _, fw := range frameworks[:4] {
+				for _, fw := range httpFrameworks() {
 					w, code, err := rawWhoami(dial(t, s[fw], trustedSrc), raw)
 					if err != nil || code != 200 || w.IP != want || w.Reason != reason {
 						t.Errorf("%s, %s in the header %v, body %q, trailer %q: %d %v %+v",
@@ -289,7 +289,7 @@ func grpcWithTrailer(t *testing.T, addr string, headers, trailers [][]string) (w
 func TestServeHeaderLimit(t *testing.T) {
 	s := startServe(t, "")
 	long := strings.Repeat("203.0.113.7, ", 40<<10/13)
-	for _, fw := range frameworks[:4] {
+	for _, fw := range httpFrameworks() {
 		if _, code := httpWhoami(t, s[fw], trustedSrc, nil, [][]string{{"X-Forwarded-For", long}}); code != http.StatusRequestHeaderFieldsTooLarge {
 			t.Errorf("%s: a 40 KiB header: status %d, want 431", fw, code)
 		}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/core/netconn"
+	"github.com/trustedip/trustedip/core/trustlist"
+	"github.com/trustedip/trustedip/srcauth"
 )
 
 const serveUsage = `Usage:
@@ -51,7 +53,7 @@ configuration is
 
 The admin server answers GET /debug/vars (expvar) with requests counted
 per framework and reason, requests whose untrusted peer sent the header,
-and PROXY connections accepted and rejected by reason.
+and PROXY connections accepted and rejected by outcome.
 
 --trusted-file and --trusted-url add a provider's published list to the
 trusted proxies (a list of addresses, or AWS, Fastly or Azure JSON; see
@@ -82,8 +84,30 @@ line, then what it trusts and how to stop it. It serves until SIGINT
 Flags:
 `
 
-// frameworks, in the order of their default ports.
-var frameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
+// framework is one of serve's TCP servers: its name, which is also its
+// flag, its default port on 127.0.0.1, and how to build it.
+type framework struct {
+	name string
+	port int
+	new  func(*core.Resolver, serveOptions) (server, error)
+}
+
+// frameworks is serve's table of TCP servers, in the order of their
+// default ports. A framework added here gets its flag, its default
+// address and its server from this one line.
+func frameworks() []framework {
+	return []framework{
+		{"nethttp", 8081, newNetHTTPServer},
+		{"gin", 8082, newGinServer},
+		{"echo", 8083, newEchoServer},
+		{"fasthttp", 8084, newFastHTTPServer},
+		{"grpc", 8085, newGRPCServer},
+	}
+}
+
+// defaultAdmin is the admin server's address when no listener flag is
+// given, after the frameworks' default ports.
+const defaultAdmin = "127.0.0.1:8086"
 
 // serveOptions is what the servers need to know besides the resolver.
 type serveOptions struct {
@@ -119,58 +143,113 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 // serve runs the servers until ctx is done.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	s, err := f.setup(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	if s.filter != nil {
+		// Detached however serve returns from here on: a clsact filter
+		// would otherwise outlive the process, dropping in enforce mode.
+		defer s.filter.Close()
+	}
+	all, err := s.open(f)
+	if err != nil {
+		return err
+	}
+	writeReady(stdout, all.addresses(), s.ready(f))
+	return s.run(ctx, f, all)
+}
+
+// serveFlags are serve's flags, parsed and checked.
+type serveFlags struct {
+	fs          *flag.FlagSet
+	cf          configFlags
+	addrs       map[string]*string
+	proxyFrom   listFlag
+	timeout     time.Duration
+	reject      bool
+	maxHeader   int
+	admin       string
+	trustedFile string
+	trustedURL  string
+	allowHTTP   bool
+	listFormat  string
+	format      core.ListFormat
+	refresh     time.Duration
+	http3       string
+	tlsCert     string
+	tlsKey      string
+	srcIface    string
+	srcInterval time.Duration
+	src         srcauthFlags
+}
+
+// register defines the flags on fs.
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.fs = fs
+	fs.DurationVar(&f.timeout, "header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header; needs --proxy-protocol-from")
+	fs.BoolVar(&f.reject, "reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
+	fs.IntVar(&f.maxHeader, "max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
+	fs.StringVar(&f.admin, "admin", "", "listen address of the admin server (/debug/vars); default "+defaultAdmin+" with no listener flags, else none")
+	fs.StringVar(&f.trustedFile, "trusted-file", "", "a published trust list to add to the trusted proxies, read again every --refresh")
+	fs.StringVar(&f.trustedURL, "trusted-url", "", "a published trust list to fetch over https and add to the trusted proxies, fetched again every --refresh")
+	fs.BoolVar(&f.allowHTTP, "trusted-url-allow-http", false, "let --trusted-url be, or redirect to, plain http, which anyone on the path can rewrite")
+	fs.StringVar(&f.listFormat, "trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
+	fs.DurationVar(&f.refresh, "refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again; needs one of them")
+	fs.StringVar(&f.http3, "http3", "", "UDP address for an HTTP/3 server (off by default)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate for HTTP/3 and for TLS on the TCP servers; needs --tls-key")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.StringVar(&f.srcIface, "srcauth", "", "attach srcauth's source-address check to this interface's TC ingress")
+	fs.DurationVar(&f.srcInterval, "srcauth-interval", time.Minute, "how often the srcauth counters are logged; needs --srcauth")
+	f.cf.register(fs)
+	f.src.register(fs, "srcauth-")
+	f.addrs = map[string]*string{}
+	for _, fw := range frameworks() {
+		f.addrs[fw.name] = fs.String(fw.name, "", "listen address of the "+fw.name+" server")
+	}
+	fs.Var(&f.proxyFrom, "proxy-protocol-from", "load balancers allowed to send a PROXY protocol header (CIDRs, addresses, presets; comma-separated); every listener then requires one from them")
+}
+
+// parseServeFlags parses and checks args. Its errors are usage errors.
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
 	}
-	var (
-		cf          configFlags
-		addrs       = map[string]*string{}
-		proxyFrom   listFlag
-		timeout     = fs.Duration("header-timeout", netconn.DefaultHeaderTimeout, "how long a load balancer may take to send its PROXY header; needs --proxy-protocol-from")
-		reject      = fs.Bool("reject-broken", false, "reject requests whose header could not be read to a client (HTTP 400, gRPC InvalidArgument)")
-		maxHeader   = fs.Int("max-header-bytes", defaultMaxHeaderBytes, "largest request header block the servers read; the HTTP servers answer 431 beyond it")
-		admin       = fs.String("admin", "", "listen address of the admin server (/debug/vars); default 127.0.0.1:8086 with no listener flags, else none")
-		trustedFile = fs.String("trusted-file", "", "a published trust list to add to the trusted proxies, read again every --refresh")
-		trustedURL  = fs.String("trusted-url", "", "a published trust list to fetch over https and add to the trusted proxies, fetched again every --refresh")
-		allowHTTP   = fs.Bool("trusted-url-allow-http", false, "let --trusted-url be, or redirect to, plain http, which anyone on the path can rewrite")
-		listFormat  = fs.String("trusted-format", "auto", "format of --trusted-file and --trusted-url: auto, lines, aws (CloudFront), fastly or azure (Front Door)")
-		refresh     = fs.Duration("refresh", time.Hour, "how often --trusted-file and --trusted-url are loaded again; needs one of them")
-		http3Addr   = fs.String("http3", "", "UDP address for an HTTP/3 server (off by default)")
-		tlsCert     = fs.String("tls-cert", "", "PEM certificate for HTTP/3 and for TLS on the TCP servers; needs --tls-key")
-		tlsKey      = fs.String("tls-key", "", "PEM private key of --tls-cert")
-		srcIface    = fs.String("srcauth", "", "attach srcauth's source-address check to this interface's TC ingress")
-		srcInterval = fs.Duration("srcauth-interval", time.Minute, "how often the srcauth counters are logged; needs --srcauth")
-		srcFlags    srcauthFlags
-	)
-	cf.register(fs)
-	srcFlags.register(fs, "srcauth-")
-	for _, name := range frameworks {
-		addrs[name] = fs.String(name, "", "listen address of the "+name+" server")
-	}
-	fs.Var(&proxyFrom, "proxy-protocol-from", "load balancers allowed to send a PROXY protocol header (CIDRs, addresses, presets; comma-separated); every listener then requires one from them")
+	f := new(serveFlags)
+	f.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return nil, err
 		}
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if *maxHeader < 4096 || *maxHeader > 16<<20 {
-		return usagef("--max-header-bytes %d: want 4096 to %d", *maxHeader, 16<<20)
+	return f, f.check()
+}
+
+// check refuses values out of range, and flags given without the flag
+// they depend on.
+func (f *serveFlags) check() error {
+	if f.maxHeader < 4096 || f.maxHeader > 16<<20 {
+		return usagef("--max-header-bytes %d: want 4096 to %d", f.maxHeader, 16<<20)
 	}
-	format, err := core.ParseListFormat(*listFormat)
-	if err != nil {
+	var err error
+	if f.format, err = core.ParseListFormat(f.listFormat); err != nil {
 		return usagef("--trusted-format: %v", err)
 	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"header-timeout", *timeout}, {"refresh", *refresh}, {"srcauth-interval", *srcInterval}} {
+	}{{"header-timeout", f.timeout}, {"refresh", f.refresh}, {"srcauth-interval", f.srcInterval}} {
 		if d.v <= 0 {
 			return usagef("--%s %v: want a positive duration", d.name, d.v)
 		}
@@ -178,197 +257,251 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// A flag that takes effect only with another must not be given
 	// alone: it would look applied and do nothing.
 	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if err := needs(given, "--proxy-protocol-from", len(proxyFrom) > 0, "header-timeout"); err != nil {
-		return err
+	f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	for _, n := range []struct {
+		what       string
+		have       bool
+		dependents []string
+	}{
+		{"--proxy-protocol-from", len(f.proxyFrom) > 0, []string{"header-timeout"}},
+		{"--trusted-file or --trusted-url", f.trustedFile != "" || f.trustedURL != "", []string{"trusted-format", "refresh"}},
+		{"--srcauth IFACE", f.srcIface != "", []string{"srcauth-enforce", "srcauth-loose", "srcauth-deny", "srcauth-interval"}},
+	} {
+		if err := needs(given, n.what, n.have, n.dependents...); err != nil {
+			return err
+		}
 	}
-	if err := needs(given, "--trusted-file or --trusted-url", *trustedFile != "" || *trustedURL != "", "trusted-format", "refresh"); err != nil {
-		return err
-	}
-	if err := needs(given, "--srcauth IFACE", *srcIface != "", "srcauth-enforce", "srcauth-loose", "srcauth-deny", "srcauth-interval"); err != nil {
-		return err
-	}
-	if (*tlsCert == "") != (*tlsKey == "") {
+	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
-	var tlsConf *tls.Config
-	if *tlsCert != "" {
-		if tlsConf, err = loadTLS(*tlsCert, *tlsKey); err != nil {
-			return err
-		}
-	}
-	res, base, err := cf.resolver(fs, defaultConfig(), stderr)
-	if err != nil {
-		return err
-	}
-	var lbs *core.TrustSet
-	if len(proxyFrom) > 0 {
-		if lbs, err = core.NewTrustSet(proxyFrom...); err != nil {
-			return usagef("--proxy-protocol-from: %v", err)
-		}
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	return nil
+}
 
-	// Live trust lists: loaded now, and again every --refresh.
-	lists := listFlags{file: *trustedFile, url: *trustedURL, format: format, allowHTTP: *allowHTTP}
-	updater, err := lists.updater(res, base, log)
-	if err != nil {
-		return err
-	}
-	if updater != nil {
-		if err := updater.Start(ctx); err != nil {
-			return err
+// chosen returns the TCP servers to run and their addresses, and the
+// admin server's: every framework on its default port, and the admin
+// server, when no listener flag is given.
+func (f *serveFlags) chosen() (servers map[string]string, admin string) {
+	servers = map[string]string{}
+	for _, fw := range frameworks() {
+		if a := *f.addrs[fw.name]; a != "" {
+			servers[fw.name] = a
 		}
+	}
+	if len(servers) > 0 {
+		return servers, f.admin
+	}
+	for _, fw := range frameworks() {
+		servers[fw.name] = fmt.Sprintf("127.0.0.1:%d", fw.port)
+	}
+	if f.admin == "" {
+		return servers, defaultAdmin
+	}
+	return servers, f.admin
+}
+
+// serveSetup is what the servers share: the resolver and what feeds it,
+// the PROXY load balancers, TLS, the counters and logs, and srcauth.
+type serveSetup struct {
+	res     *core.Resolver
+	base    core.Config // the resolver's configuration before live lists
+	lbs     *core.TrustSet
+	tls     *tls.Config
+	log     *slog.Logger
+	connLog *connLog
+	metrics *metrics
+	updater *trustlist.Updater
+	filter  *srcauth.Filter
+	watch   *srcauthWatch
+}
+
+// setup builds what the servers share, loading the live lists and
+// attaching srcauth. Its warnings are written to stderr.
+func (f *serveFlags) setup(ctx context.Context, stderr io.Writer) (*serveSetup, error) {
+	s := &serveSetup{log: slog.New(slog.NewTextHandler(stderr, nil)), metrics: newMetrics()}
+	s.connLog = &connLog{log: s.log, limit: 10}
+	var err error
+	if f.tlsCert != "" {
+		if s.tls, err = loadTLS(f.tlsCert, f.tlsKey); err != nil {
+			return nil, err
+		}
+	}
+	if s.res, s.base, err = f.cf.resolver(f.fs, defaultConfig(), stderr); err != nil {
+		return nil, err
+	}
+	if len(f.proxyFrom) > 0 {
+		if s.lbs, err = core.NewTrustSet(f.proxyFrom...); err != nil {
+			return nil, usagef("--proxy-protocol-from: %v", err)
+		}
+	}
+	// Live trust lists: loaded now, and again every --refresh.
+	lists := listFlags{file: f.trustedFile, url: f.trustedURL, format: f.format, allowHTTP: f.allowHTTP}
+	if s.updater, err = lists.updater(s.res, s.base, s.log); err != nil {
+		return nil, err
+	}
+	if s.updater != nil {
+		if err := s.updater.Start(ctx); err != nil {
+			return nil, err
+		}
+		s.metrics.trustLists = s.updater.Status
 	}
 	// Written once the lists are in: their trust is trust too.
-	writeWarnings(stderr, res)
+	writeWarnings(stderr, s.res)
+	if f.srcIface != "" {
+		if s.filter, err = f.src.attach(f.srcIface); err != nil {
+			return nil, fmt.Errorf("--srcauth: %w", err)
+		}
+		s.watch = &srcauthWatch{f: s.filter, log: s.log}
+		s.metrics.srcauth = s.watch.vars
+		s.log.Info("srcauth: attached", "interface", s.filter.Interface(), "hook", s.filter.Hook().String(),
+			"mode", s.filter.Mode().String(), "reverse_path", reversePathString(s.filter))
+	}
+	return s, nil
+}
 
-	// Which servers, where.
-	chosen := map[string]string{}
-	for _, name := range frameworks {
-		if *addrs[name] != "" {
-			chosen[name] = *addrs[name]
-		}
-	}
-	if len(chosen) == 0 {
-		for i, name := range frameworks {
-			chosen[name] = fmt.Sprintf("127.0.0.1:%d", 8081+i)
-		}
-		if *admin == "" {
-			*admin = "127.0.0.1:8086"
-		}
-	}
+// options returns the options of the server named name.
+func (s *serveSetup) options(f *serveFlags, name string) serveOptions {
+	return serveOptions{rejectBroken: f.reject, maxHeaderBytes: f.maxHeader, hook: s.metrics.hook(name),
+		tls: s.tls, name: name, connLog: s.connLog}
+}
 
-	m := newMetrics()
-	if updater != nil {
-		m.trustLists = updater.Status
+// running is one server on its socket.
+type running struct {
+	name  string
+	addr  string
+	srv   interface{ shutdown(context.Context) error }
+	serve func() error
+	close func() error
+}
+
+// runningSet is every server serve runs.
+type runningSet []running
+
+func (all runningSet) closeAll() {
+	for _, r := range all {
+		r.close()
 	}
-	connLog := &connLog{log: log, limit: 10}
-	var watch *srcauthWatch
-	if *srcIface != "" {
-		f, err := srcFlags.attach(*srcIface)
-		if err != nil {
-			return fmt.Errorf("--srcauth: %w", err)
-		}
-		// Detached however serve returns from here on: a clsact filter
-		// would otherwise outlive the process, dropping in enforce mode.
-		defer f.Close()
-		watch = &srcauthWatch{f: f, log: log}
-		m.srcauth = watch.vars
-		log.Info("srcauth: attached", "interface", f.Interface(), "hook", f.Hook().String(), "mode", f.Mode().String(),
-			"reverse_path", reversePathString(f))
+}
+
+// addresses lists each server's name and address, as serve prints them.
+func (all runningSet) addresses() [][2]string {
+	out := make([][2]string, len(all))
+	for i, r := range all {
+		out[i] = [2]string{r.name, r.addr}
 	}
-	// running is one server on its socket.
-	type running struct {
-		name  string
-		addr  string
-		srv   interface{ shutdown(context.Context) error }
-		serve func() error
-		close func() error
+	return out
+}
+
+// open listens for every server and builds it; on an error it closes
+// what it opened.
+func (s *serveSetup) open(f *serveFlags) (runningSet, error) {
+	var all runningSet
+	fail := func(name string, err error) (runningSet, error) {
+		all.closeAll()
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	var all []running
-	closeAll := func() {
-		for _, r := range all {
-			r.close()
-		}
-	}
-	for _, name := range frameworks {
-		addr, ok := chosen[name]
-		if !ok {
-			continue
-		}
-		ln, err := listen(addr)
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if lbs != nil {
-			pl := netconn.NewListener(ln, netconn.WithProxyFrom(lbs), netconn.WithHeaderTimeout(*timeout),
-				netconn.WithRejectHook(connLog.rejectHook(name)))
-			m.watch(name, pl)
-			ln = pl
-		}
-		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook(name), tls: tlsConf,
-			name: name, connLog: connLog}
-		srv, err := newServer(name, res, opts)
-		if err != nil {
-			ln.Close()
-			closeAll()
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		all = append(all, running{name, listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
-	}
-	if *http3Addr != "" {
-		pc, err := net.ListenPacket("udp", *http3Addr)
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("http3: %w", err)
-		}
-		conf := tlsConf
-		if conf == nil {
-			host, _, _ := net.SplitHostPort(*http3Addr)
-			var fingerprint string
-			if conf, fingerprint, err = selfSignedTLS(host, time.Now()); err != nil {
-				pc.Close()
-				closeAll()
-				return fmt.Errorf("http3: certificate: %w", err)
+	servers, admin := f.chosen()
+	for _, fw := range frameworks() {
+		if addr, ok := servers[fw.name]; ok {
+			r, err := s.openTCP(f, fw, addr)
+			if err != nil {
+				return fail(fw.name, err)
 			}
-			log.Info("http3: a self-signed certificate, made at start", "sha256", fingerprint)
+			all = append(all, r)
 		}
-		opts := serveOptions{rejectBroken: *reject, maxHeaderBytes: *maxHeader, hook: m.hook("http3"),
-			name: "http3", connLog: connLog}
-		srv := newHTTP3Server(res, pc, conf.Clone(), opts)
-		all = append(all, running{"http3", pc.LocalAddr().String(), srv, srv.serve, pc.Close})
 	}
-	if *admin != "" {
-		ln, err := listen(*admin)
+	if f.http3 != "" {
+		r, err := s.openHTTP3(f)
 		if err != nil {
-			closeAll()
-			return fmt.Errorf("admin: %w", err)
+			return fail("http3", err)
 		}
-		srv := &httpServer{srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
+		all = append(all, r)
+	}
+	if admin != "" {
+		ln, err := listen(admin)
+		if err != nil {
+			return fail("admin", err)
+		}
+		srv := &httpServer{srv: &http.Server{Handler: s.metrics, ReadHeaderTimeout: 10 * time.Second}}
 		all = append(all, running{"admin", listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close})
 	}
-	ready := readyInfo{cfg: base, proxyFrom: proxyFrom, pid: os.Getpid()}
-	if updater != nil {
-		for _, st := range updater.Status() {
-			ready.lists = append(ready.lists, fmt.Sprintf("%s (%d prefixes)", st.Source, st.Prefixes))
+	return all, nil
+}
+
+// openTCP listens on addr, behind a PROXY listener when load balancers
+// are given, and builds fw's server.
+func (s *serveSetup) openTCP(f *serveFlags, fw framework, addr string) (running, error) {
+	ln, err := listen(addr)
+	if err != nil {
+		return running{}, err
+	}
+	if s.lbs != nil {
+		pl := netconn.NewListener(ln, netconn.WithProxyFrom(s.lbs), netconn.WithHeaderTimeout(f.timeout),
+			netconn.WithRejectHook(s.connLog.rejectHook(fw.name)))
+		s.metrics.watch(fw.name, pl)
+		ln = pl
+	}
+	srv, err := fw.new(s.res, s.options(f, fw.name))
+	if err != nil {
+		ln.Close()
+		return running{}, err
+	}
+	return running{fw.name, listenAddr(ln), srv, func() error { return srv.serve(ln) }, ln.Close}, nil
+}
+
+// openHTTP3 opens the HTTP/3 server's UDP socket, with a self-signed
+// certificate when serve was given none.
+func (s *serveSetup) openHTTP3(f *serveFlags) (running, error) {
+	pc, err := net.ListenPacket("udp", f.http3)
+	if err != nil {
+		return running{}, err
+	}
+	conf := s.tls
+	if conf == nil {
+		host, _, _ := net.SplitHostPort(f.http3)
+		var fingerprint string
+		if conf, fingerprint, err = selfSignedTLS(host, time.Now()); err != nil {
+			pc.Close()
+			return running{}, fmt.Errorf("certificate: %w", err)
+		}
+		s.log.Info("http3: a self-signed certificate, made at start", "sha256", fingerprint)
+	}
+	srv := newHTTP3Server(s.res, pc, conf.Clone(), s.options(f, "http3"))
+	return running{"http3", pc.LocalAddr().String(), srv, srv.serve, pc.Close}, nil
+}
+
+// ready is what serve says it trusts once its servers listen.
+func (s *serveSetup) ready(f *serveFlags) readyInfo {
+	info := readyInfo{cfg: s.base, proxyFrom: f.proxyFrom, pid: os.Getpid()}
+	if s.updater != nil {
+		for _, st := range s.updater.Status() {
+			info.lists = append(info.lists, fmt.Sprintf("%s (%d prefixes)", st.Source, st.Prefixes))
 		}
 	}
-	listening := make([][2]string, len(all))
-	for i, r := range all {
-		listening[i] = [2]string{r.name, r.addr}
-	}
-	writeReady(stdout, listening, ready)
+	return info
+}
 
+// run serves until ctx is done or a server fails, with the live lists'
+// refreshes and srcauth's reports beside the servers, then shuts every
+// server down gracefully, within ten seconds.
+func (s *serveSetup) run(ctx context.Context, f *serveFlags, all runningSet) error {
 	errc := make(chan error, len(all))
 	var wg sync.WaitGroup
 	for _, r := range all {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := r.serve(); err != nil {
 				errc <- fmt.Errorf("%s: %w", r.name, err)
 			}
-		}()
+		})
 	}
 	// The background work stops with the servers, whether a signal or a
 	// server's failure ends serve.
 	background, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	if watch != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			watch.run(background, *srcInterval)
-		}()
+	if s.watch != nil {
+		wg.Go(func() { s.watch.run(background, f.srcInterval) })
 	}
-	if updater != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			updater.Run(background, *refresh)
-		}()
+	if s.updater != nil {
+		wg.Go(func() { s.updater.Run(background, f.refresh) })
 	}
 	var serveErr error
 	select {
@@ -383,7 +516,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			serveErr = fmt.Errorf("%s: shutdown: %w", r.name, err)
 		}
 	}
-	closeAll()
+	all.closeAll()
 	wg.Wait()
 	return serveErr
 }
@@ -433,18 +566,4 @@ func listenAddr(ln net.Listener) string {
 		return "unix:" + a.String()
 	}
 	return a.String()
-}
-
-func newServer(name string, res *core.Resolver, opts serveOptions) (server, error) {
-	switch name {
-	case "nethttp":
-		return newNetHTTPServer(res, opts)
-	case "gin":
-		return newGinServer(res, opts)
-	case "echo":
-		return newEchoServer(res, opts)
-	case "fasthttp":
-		return newFastHTTPServer(res, opts)
-	}
-	return newGRPCServer(res, opts)
 }

@@ -66,46 +66,13 @@ func TestServeHTTP3MappedSource(t *testing.T) {
 	netnstest.NeedNamespaces(t)
 	srv, cli := netnstest.New(t, "srv"), netnstest.New(t, "cli")
 	netnstest.VethPair(t, srv, cli, []string{"2001:db8::1/64"}, []string{"2001:db8::100/64"})
-	bin := buildCLI(t)
-	cmd := srv.Command(bin, "serve", "--http3", "[::]:8443", "--admin", "127.0.0.1:8086")
-	stdout, _ := cmd.StdoutPipe()
-	var logBuf syncBuffer
-	cmd.Stderr = &logBuf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "admin ") {
-	}
-	go io.Copy(io.Discard, stdout)
+	logBuf := startHTTP3InNamespace(t, srv)
 	const addr = "[2001:db8::1]:8443"
-	tlsConf := pinned(fingerprintIn(t, &logBuf))
+	tlsConf := pinned(fingerprintIn(t, logBuf))
 	cache := newTicketCache()
 	tlsConf.ClientSessionCache = cache
 
-	// http3Requests is what serve has decided over HTTP/3, by reason.
-	http3Requests := func() map[string]int {
-		var c net.Conn
-		srv.Do(t, func() (err error) {
-			c, err = net.Dial("tcp", "127.0.0.1:8086")
-			return err
-		})
-		client := &http.Client{Timeout: hangGuard, Transport: &http.Transport{
-			DialContext:       func(context.Context, string, string) (net.Conn, error) { return c, nil },
-			DisableKeepAlives: true,
-		}}
-		resp, err := client.Get("http://127.0.0.1:8086/debug/vars")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var vars struct{ Requests map[string]map[string]int }
-		if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
-			t.Fatal(err)
-		}
-		return vars.Requests["http3"]
-	}
+	http3Requests := func() map[string]int { return http3Decisions(t, srv) }
 	honestGet := func() {
 		t.Helper()
 		var udp *net.UDPConn
@@ -164,4 +131,49 @@ func total(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// startHTTP3InNamespace runs serve in the namespace srv with an HTTP/3
+// server on [::]:8443 and the admin server on 127.0.0.1:8086, until the
+// test ends, and returns its log once it is ready.
+func startHTTP3InNamespace(t *testing.T, srv *netnstest.NS) *syncBuffer {
+	t.Helper()
+	cmd := srv.Command(buildCLI(t), "serve", "--http3", "[::]:8443", "--admin", "127.0.0.1:8086")
+	stdout, _ := cmd.StdoutPipe()
+	logBuf := new(syncBuffer)
+	cmd.Stderr = logBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "admin ") {
+	}
+	go io.Copy(io.Discard, stdout)
+	return logBuf
+}
+
+// http3Decisions is what serve, in the namespace srv, has decided over
+// HTTP/3, by reason, as its admin server counts them.
+func http3Decisions(t *testing.T, srv *netnstest.NS) map[string]int {
+	t.Helper()
+	var c net.Conn
+	srv.Do(t, func() (err error) {
+		c, err = net.Dial("tcp", "127.0.0.1:8086")
+		return err
+	})
+	client := &http.Client{Timeout: hangGuard, Transport: &http.Transport{
+		DialContext:       func(context.Context, string, string) (net.Conn, error) { return c, nil },
+		DisableKeepAlives: true,
+	}}
+	resp, err := client.Get("http://127.0.0.1:8086/debug/vars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var vars struct{ Requests map[string]map[string]int }
+	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
+		t.Fatal(err)
+	}
+	return vars.Requests["http3"]
 }

@@ -103,11 +103,18 @@ func decodeWhoami(resp *http.Response) (whoamiResp, error) {
 // fingerprintIn returns the certificate fingerprint serve logged.
 func fingerprintIn(t *testing.T, log *syncBuffer) string {
 	t.Helper()
-	m := regexp.MustCompile(`sha256=([0-9a-f]{64})`).FindStringSubmatch(log.String())
-	if m == nil {
-		t.Fatalf("serve logged no certificate fingerprint:\n%s", log)
+	// serve logs the fingerprint before it prints its addresses, but a
+	// child's stderr reaches log through a goroutine of its own, which
+	// may not have copied it yet.
+	re := regexp.MustCompile(`sha256=([0-9a-f]{64})`)
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(log.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve logged no certificate fingerprint:\n%s", log)
+		}
 	}
-	return m[1]
 }
 
 // TestServeHTTP3 is the acceptance check: with the default config, an

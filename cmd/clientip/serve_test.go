@@ -24,6 +24,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/trustedip/trustedip/core"
 )
 
 // Clients use distinct loopback sources: 127.0.0.1 stands in for a
@@ -71,13 +73,13 @@ func startServe(t *testing.T, unixDir string, args ...string) servers {
 // returned too, under "admin".
 func startServeLog(t *testing.T, unixDir string, stderr io.Writer, args ...string) servers {
 	t.Helper()
-	want := len(frameworks)
+	want := len(frameworks())
 	for _, extra := range []string{"--admin", "--http3"} {
 		if slices.Contains(args, extra) {
 			want++
 		}
 	}
-	for _, name := range frameworks {
+	for _, name := range frameworkNames() {
 		addr := "127.0.0.1:0"
 		if unixDir != "" {
 			addr = "unix:" + filepath.Join(unixDir, name+".sock")
@@ -263,7 +265,7 @@ func grpcWhoamiVia(t *testing.T, target string, dialer func(context.Context, str
 func TestServeAnswersOnEveryAdapter(t *testing.T) {
 	s := startServe(t, "")
 	headers := [][]string{{"X-Forwarded-For", "203.0.113.7"}}
-	for _, name := range frameworks[:4] {
+	for _, name := range httpFrameworks() {
 		w, code := httpWhoami(t, s[name], trustedSrc, nil, headers)
 		if code != 200 || w.Framework != name || w.IP != "203.0.113.7" || w.Reason != "header" || w.Native != "203.0.113.7" {
 			t.Errorf("%s: %d %+v", name, code, w)
@@ -295,7 +297,7 @@ func TestServeHeaderIgnored(t *testing.T) {
 		{trustedSrc, headers, false},
 		{strangerSrcs[0], nil, false},
 	} {
-		for _, name := range frameworks[:4] {
+		for _, name := range httpFrameworks() {
 			w, code := httpWhoami(t, s[name], tc.src, nil, tc.headers)
 			if code != 200 || w.HeaderIgnored != tc.ignored {
 				t.Errorf("%s from %v with %q: %d %+v, want header_ignored %v", name, tc.src, tc.headers, code, w, tc.ignored)
@@ -311,7 +313,7 @@ func TestServeHeaderIgnored(t *testing.T) {
 // TestServeDefaultPorts: with no listener flags all five come up on
 // 127.0.0.1:8081-8085, with the embedded default configuration.
 func TestServeDefaultPorts(t *testing.T) {
-	for i := range len(frameworks) + 1 { // and the admin server's
+	for i := range len(frameworks()) + 1 { // and the admin server's
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 8081+i))
 		if err != nil {
 			t.Skipf("port %d is busy: %v", 8081+i, err)
@@ -345,7 +347,7 @@ func TestServeDefaultPorts(t *testing.T) {
 func TestServeRejectBroken(t *testing.T) {
 	s := startServe(t, "", "--reject-broken")
 	headers := [][]string{{"X-Forwarded-For", "1.1.1.1, junk"}}
-	for _, name := range frameworks[:4] {
+	for _, name := range httpFrameworks() {
 		if _, code := httpWhoami(t, s[name], trustedSrc, nil, headers); code != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", name, code)
 		}
@@ -466,4 +468,47 @@ func TestListenUnixLeavesOtherFiles(t *testing.T) {
 		t.Fatalf("a stale socket was not replaced: %v", err)
 	}
 	again.Close()
+}
+
+// frameworkNames lists the TCP servers' names, in the order of their
+// default ports.
+func frameworkNames() []string {
+	var names []string
+	for _, fw := range frameworks() {
+		names = append(names, fw.name)
+	}
+	return names
+}
+
+// httpFrameworks lists the HTTP servers' names: all but gRPC.
+func httpFrameworks() []string {
+	names := frameworkNames()
+	return names[:len(names)-1]
+}
+
+// TestFrameworkTable: every framework in the table has a flag, a default
+// port of its own after the one before, and a server of its own kind.
+func TestFrameworkTable(t *testing.T) {
+	seen := map[string]bool{}
+	for i, fw := range frameworks() {
+		if fw.port != 8081+i || seen[fw.name] || fw.new == nil {
+			t.Errorf("%d: %+v", i, fw)
+		}
+		seen[fw.name] = true
+	}
+	if names := httpFrameworks(); names[len(names)-1] != "fasthttp" {
+		t.Errorf("HTTP servers: %v", names)
+	}
+}
+
+// newFramework returns the constructor of the framework named name.
+func newFramework(t *testing.T, name string) func(*core.Resolver, serveOptions) (server, error) {
+	t.Helper()
+	for _, fw := range frameworks() {
+		if fw.name == name {
+			return fw.new
+		}
+	}
+	t.Fatalf("no framework %q", name)
+	return nil
 }

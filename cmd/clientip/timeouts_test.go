@@ -26,7 +26,7 @@ func startServer(t *testing.T, name string, tm timeouts) string {
 	res := core.MustNew(defaultConfig())
 	opts := serveOptions{maxHeaderBytes: defaultMaxHeaderBytes, hook: func(context.Context, core.Result) {}, name: name,
 		connLog: &connLog{log: slog.New(slog.DiscardHandler), limit: 10}, timeouts: tm}
-	srv, err := newServer(name, res, opts)
+	srv, err := newFramework(t, name)(res, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestTimeoutDefaults(t *testing.T) {
 	if got := short.orDefault(); got != short {
 		t.Errorf("set timeouts changed: %+v", got)
 	}
-	srv, err := newServer("fasthttp", core.MustNew(defaultConfig()), serveOptions{maxHeaderBytes: defaultMaxHeaderBytes})
+	srv, err := newFastHTTPServer(core.MustNew(defaultConfig()), serveOptions{maxHeaderBytes: defaultMaxHeaderBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
