@@ -28,6 +28,10 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 		panic("otelmw.New: nil *core.Resolver")
 	}
 	o := newOptions(opts)
+	n := 4 // the attributes Record sets
+	if o.legacyKeys {
+		n += 3
+	}
 	// nethttpmw's Middleware for its Peer, which says once, in the
 	// server's error log, that requests arrive without a record of their
 	// connection; its request work is not used.
@@ -39,7 +43,7 @@ func New(res *core.Resolver, opts ...Option) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
 				result := res.Resolve(m.Peer(r), r.Header)
-				span.SetAttributes(appendAttributes(make([]attribute.KeyValue, 0, 7), result, o.legacyKeys)...)
+				span.SetAttributes(appendAttributes(make([]attribute.KeyValue, 0, n), result, o.legacyKeys)...)
 			}
 			next.ServeHTTP(w, r)
 		})
