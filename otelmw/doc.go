@@ -7,7 +7,7 @@
 //
 // otelhttp (v0.72.0) sets a server span's client.address to the leftmost
 // entry of the first X-Forwarded-For line of any request, from any peer,
-// and has no option to set it otherwise. otelecho (v0.60.0, its last
+// and has no option to set it otherwise. otelecho (v0.60.0, its newest
 // release for echo v4) does the same under http.client_ip, and otelgin
 // falls back on it when gin has no client. The leftmost entry is the one
 // the client wrote, so every trace of a service records an address the

@@ -18,7 +18,7 @@ func newOptions(opts []Option) options {
 // keeps its guesses: http.client_ip (the verified client, as
 // client.address), net.sock.peer.addr and net.sock.peer.port (the peer, as
 // network.peer.address and network.peer.port). echo v4's otelecho, whose
-// last release (v0.60.0) is on v1.20.0, writes the leftmost
+// newest release (v0.60.0) is on v1.20.0, writes the leftmost
 // X-Forwarded-For of any request as http.client_ip: without this option
 // that guess would stay on the span beside the verified client.address.
 // Instrumentations on current conventions (otelhttp, otelgin, otelgrpc)

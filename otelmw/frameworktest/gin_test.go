@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/trustedip/trustedip/core"
@@ -100,4 +101,24 @@ func TestGinHookRunsFirst(t *testing.T) {
 	if got := spantest.Attrs(spans.Server(t))["network.peer.address"]; got != "203.0.113.7" {
 		t.Errorf("ginmw.WithHook(otelmw.Record): network.peer.address %q, want otelgin's own 203.0.113.7: if ginmw's hook now runs inside otelgin's span, otelmw's documentation must say so", got)
 	}
+}
+
+// TestGinUnderOtelhttp: an engine served under otelhttp rather than
+// otelgin has its span before ginmw's middleware runs, so ginmw's hook
+// records, as nethttpmw's does.
+func TestGinUnderOtelhttp(t *testing.T) {
+	res := xff()
+	spans := spantest.New(t)
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	if err := ginmw.Configure(engine, res, ginmw.WithHook(otelmw.Record)); err != nil {
+		t.Fatal(err)
+	}
+	engine.GET("/x", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	addr := spantest.Serve(t, otelhttp.NewHandler(engine, "api", otelhttp.WithTracerProvider(spans.Provider)), res, nil)
+
+	spantest.Send(t, addr, spantest.UntrustedIP, spantest.Get(spantest.Forged))
+	spantest.Check(t, spans.Server(t), map[attribute.Key]string{
+		"client.address": spantest.UntrustedIP, "network.peer.address": spantest.UntrustedIP,
+	}, spantest.Forged)
 }
