@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -246,5 +248,21 @@ func TestTrustSetLookupAndUnion(t *testing.T) {
 	var nilSet *TrustSet
 	if nilSet.Contains(netip.MustParseAddr("10.0.0.1")) || nilSet.Len() != 0 {
 		t.Fatal("a nil set must trust nobody")
+	}
+}
+
+// TestConfigDocNamesEveryPreset: Config's doc comment, which users read,
+// names every preset, and no other.
+func TestConfigDocNamesEveryPreset(t *testing.T) {
+	src, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	doc = doc[strings.Index(doc, "// TrustedProxies lists"):strings.Index(doc, "TrustedProxies []string")]
+	for _, name := range presetNames() {
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).MatchString(doc) {
+			t.Errorf("Config's doc comment does not name the preset %q", name)
+		}
 	}
 }

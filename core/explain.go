@@ -15,7 +15,8 @@ type Explanation struct {
 	Steps  []Step
 }
 
-// Step is one line of an explanation.
+// Step is one line of an explanation, for a person or a tool to read:
+// what was checked, and what it was found to be.
 type Step struct {
 	// Hop is the position of the hop from the right, starting at 1; 0 for
 	// a step about the peer or the decision as a whole.

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,52 +16,69 @@ import (
 //go:embed presets/*.txt
 var presetFiles embed.FS
 
+// preset is a name a trusted list may use in place of addresses: a fixed
+// set of ranges, or a provider's published ranges in embedded files.
+type preset struct {
+	name  string
+	fixed []string // the ranges of a preset that never changes
+	files []string // the embedded files of a provider's preset
+}
+
+// presets is the one list of presets, which lookupPreset, presetDate and
+// presetNames read (and a test holds Config's doc comment to):
+//
+//   - loopback, private, linklocal: the ranges RFC 1122, 1918, 4193, 3927
+//     and 4291 set aside;
+//   - cloudflare: Cloudflare's edge (ips-v4, ips-v6);
+//   - cloudfront: Amazon CloudFront's edge and origin-facing servers
+//     (ip-ranges.json, services CLOUDFRONT and CLOUDFRONT_ORIGIN_FACING);
+//   - fastly: Fastly's caches (public-ip-list);
+//   - gcp-lb: Google Cloud Load Balancing's proxies and health checks, as
+//     documented (Google publishes no list of them);
+//   - azure-frontdoor: the AzureFrontDoor.Backend service tag.
+func presets() []preset {
+	return []preset{
+		{name: "loopback", fixed: []string{"127.0.0.0/8", "::1/128"}},
+		{name: "private", fixed: []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}},
+		{name: "linklocal", fixed: []string{"169.254.0.0/16", "fe80::/10"}},
+		{name: "cloudflare", files: []string{"cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt"}},
+		{name: "cloudfront", files: []string{"cloudfront.txt"}},
+		{name: "fastly", files: []string{"fastly.txt"}},
+		{name: "gcp-lb", files: []string{"gcp-lb.txt"}},
+		{name: "azure-frontdoor", files: []string{"azure-frontdoor.txt"}},
+	}
+}
+
+// findPreset returns the preset name, matched without regard to case.
+func findPreset(name string) (preset, bool) {
+	for _, p := range presets() {
+		if strings.EqualFold(p.name, name) {
+			return p, true
+		}
+	}
+	return preset{}, false
+}
+
 // lookupPreset returns the prefixes of the preset name, matched without
 // regard to case. A preset's prefixes are built each time it is named:
 // only configuration asks, and nothing is kept between calls.
-//
-//   - loopback: 127.0.0.0/8, ::1/128
-//   - private: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7
-//   - linklocal: 169.254.0.0/16, fe80::/10
-//   - cloudflare: Cloudflare's edge (ips-v4, ips-v6)
-//   - cloudfront: Amazon CloudFront's edge and origin-facing servers
-//     (ip-ranges.json, services CLOUDFRONT and CLOUDFRONT_ORIGIN_FACING)
-//   - fastly: Fastly's caches (public-ip-list)
-//   - gcp-lb: Google Cloud Load Balancing's proxies and health checks, as
-//     documented (Google publishes no list of them)
-//   - azure-frontdoor: the AzureFrontDoor.Backend service tag
 func lookupPreset(name string) ([]netip.Prefix, bool) {
-	switch strings.ToLower(name) {
-	case "loopback":
-		return mustPrefixes("127.0.0.0/8", "::1/128"), true
-	case "private":
-		return mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"), true
-	case "linklocal":
-		return mustPrefixes("169.254.0.0/16", "fe80::/10"), true
+	p, ok := findPreset(name)
+	switch {
+	case !ok:
+		return nil, false
+	case p.fixed != nil:
+		return mustPrefixes(p.fixed...), true
 	}
-	if files := providerFiles(name); files != nil {
-		return presetFile(files...), true
-	}
-	return nil, false
+	return presetFile(p.files...), true
 }
 
 // providerFiles returns the embedded files of a provider's preset, or nil
 // for a preset of fixed ranges (loopback, private, linklocal) and for a
 // name that is no preset.
 func providerFiles(name string) []string {
-	switch strings.ToLower(name) {
-	case "cloudflare":
-		return []string{"cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt"}
-	case "cloudfront":
-		return []string{"cloudfront.txt"}
-	case "fastly":
-		return []string{"fastly.txt"}
-	case "gcp-lb":
-		return []string{"gcp-lb.txt"}
-	case "azure-frontdoor":
-		return []string{"azure-frontdoor.txt"}
-	}
-	return nil
+	p, _ := findPreset(name)
+	return p.files
 }
 
 // presetMaxAge is how old a provider's embedded list may be before
@@ -106,9 +124,14 @@ func fileDate(name string) (time.Time, error) {
 	return time.Time{}, errors.New(`no "# As of: YYYY-MM-DD" line in the header`)
 }
 
-// presetNames lists the preset names, for error messages.
+// presetNames lists the preset names in order, for error messages.
 func presetNames() []string {
-	return []string{"azure-frontdoor", "cloudflare", "cloudfront", "fastly", "gcp-lb", "linklocal", "loopback", "private"}
+	var names []string
+	for _, p := range presets() {
+		names = append(names, p.name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // presetFile reads embedded list files. They are this package's own, and

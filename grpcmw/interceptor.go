@@ -21,9 +21,9 @@ import (
 // A nil res, or an invalid option, panics here, as the server is built,
 // rather than on an RPC.
 func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServerInterceptor {
-	o := newOptions("grpcmw.UnaryServerInterceptor", res, opts)
+	ic := newInterceptor("grpcmw.UnaryServerInterceptor", res, opts)
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := o.prepare(ctx, res)
+		ctx, err := ic.prepare(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -39,10 +39,10 @@ func UnaryServerInterceptor(res *core.Resolver, opts ...Option) grpc.UnaryServer
 // A nil res, or an invalid option, panics here, as the server is built,
 // rather than on an RPC.
 func StreamServerInterceptor(res *core.Resolver, opts ...Option) grpc.StreamServerInterceptor {
-	o := newOptions("grpcmw.StreamServerInterceptor", res, opts)
+	ic := newInterceptor("grpcmw.StreamServerInterceptor", res, opts)
 	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		in := ss.Context()
-		ctx, err := o.prepare(in, res)
+		ctx, err := ic.prepare(in)
 		if err != nil {
 			return err
 		}
@@ -53,14 +53,24 @@ func StreamServerInterceptor(res *core.Resolver, opts ...Option) grpc.StreamServ
 	}
 }
 
-func newOptions(name string, res *core.Resolver, opts []Option) *options {
-	o := new(options)
+// interceptor is what both interceptors run on each RPC: a resolver and
+// the options, checked.
+type interceptor struct {
+	res   *core.Resolver
+	o     options
+	eager bool
+}
+
+// newInterceptor checks res and opts for the constructor named name, and
+// panics with a message naming the mistake.
+func newInterceptor(name string, res *core.Resolver, opts []Option) *interceptor {
+	ic := &interceptor{res: res}
 	for _, opt := range opts {
-		opt(o)
+		opt(&ic.o)
 	}
-	adapt.Must(o.CheckGRPC(name, res))
-	o.eager = o.Eager(o.peer)
-	return o
+	adapt.Must(ic.o.CheckGRPC(name, res))
+	ic.eager = ic.o.Eager(ic.o.peer)
+	return ic
 }
 
 // prepare does the interceptor's work on an RPC, in the order every
@@ -69,18 +79,18 @@ func newOptions(name string, res *core.Resolver, opts []Option) *options {
 // under WithRejectBroken; only then does it keep the answer in gRPC's peer
 // (WithPeer). It returns the context the handler gets: ctx itself when
 // nothing changes.
-func (o *options) prepare(ctx context.Context, res *core.Resolver) (context.Context, error) {
-	if o.eager {
-		r := resolve(ctx, res)
-		if !o.Admit(ctx, r) {
-			return nil, status.Error(codes.Code(o.Status), adapt.RejectMessage)
+func (ic *interceptor) prepare(ctx context.Context) (context.Context, error) {
+	if ic.eager {
+		r := resolve(ctx, ic.res)
+		if !ic.o.Admit(ctx, r) {
+			return nil, status.Error(codes.Code(ic.o.Status), adapt.RejectMessage)
 		}
-		if o.peer {
-			return withPeer(ctx, res, r), nil
+		if ic.o.peer {
+			return withPeer(ctx, ic.res, r), nil
 		}
 	}
-	if resolverOf(ctx) != res {
-		return &rpcContext{Context: ctx, res: res}, nil
+	if resolverOf(ctx) != ic.res {
+		return &rpcContext{Context: ctx, res: ic.res}, nil
 	}
 	return ctx, nil
 }

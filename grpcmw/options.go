@@ -15,7 +15,6 @@ type Option func(*options)
 type options struct {
 	adapt.Options // Status is a codes.Code
 	peer          bool
-	eager         bool
 }
 
 // WithRejectBroken fails RPCs whose header could not be read to a client

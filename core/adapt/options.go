@@ -11,7 +11,8 @@ import (
 // RejectMessage is what a request refused for a broken header is told.
 const RejectMessage = "client address could not be verified: broken"
 
-// Options are the settings every adapter's options set. Each adapter keeps
+// Options are the settings every adapter's options set, for the request
+// sequence (Eager, Admit) to read. Each adapter keeps
 // its own Option type, so that its godoc reads on its own, and stores these
 // settings in it.
 type Options struct {

@@ -2,7 +2,8 @@ package proxyproto
 
 import "fmt"
 
-// Kind classifies an Error. Callers branch on it (or on errors.Is with the
+// Kind classifies an Error, for callers to decide what to do with the
+// connection. Callers branch on it (or on errors.Is with the
 // Err* values) rather than on the message, which is for people.
 type Kind uint8
 
@@ -47,7 +48,8 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
-// Error is the error type of this package. Every error Parse, AppendV1 and
+// Error is the error type of this package, for errors.As: what went wrong
+// and its Kind. Every error Parse, AppendV1 and
 // AppendV2 return is an *Error; errors.Is matches it against the Err*
 // value of its kind.
 //

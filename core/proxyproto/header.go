@@ -5,7 +5,8 @@ import (
 	"net/netip"
 )
 
-// Header is a decoded PROXY protocol header. It is a value: it holds no
+// Header is a decoded PROXY protocol header, for a listener to learn the
+// client a load balancer relayed. It is a value: it holds no
 // reference into the bytes it was parsed from, nothing in it can be
 // modified through its methods, and two Headers compare equal with == when
 // they say the same thing.
@@ -90,7 +91,8 @@ func (c Command) String() string {
 	return fmt.Sprintf("Command(%d)", uint8(c))
 }
 
-// Family is the address family of the relayed connection. Its values are
+// Family is the address family of the relayed connection, which says
+// whether Source and Destination hold addresses. Its values are
 // the ones in the high nibble of a version 2 header's 14th byte.
 type Family uint8
 
@@ -120,7 +122,8 @@ func (f Family) String() string {
 	return fmt.Sprintf("Family(%d)", uint8(f))
 }
 
-// Transport is the socket type of the relayed connection. Its values are
+// Transport is the socket type of the relayed connection, for a
+// listener that serves more than one. Its values are
 // the ones in the low nibble of a version 2 header's 14th byte.
 type Transport uint8
 

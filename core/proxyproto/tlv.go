@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// TLVType is the type byte of a version 2 TLV.
+// TLVType is the type byte of a version 2 TLV, which says how its value
+// is read.
 type TLVType uint8
 
 // The TLV types this package knows. The first eight are the
@@ -92,7 +93,8 @@ func (t TLVType) String() string {
 	return fmt.Sprintf("0x%02X", uint8(t))
 }
 
-// TLV is one version 2 type-length-value extension.
+// TLV is one version 2 type-length-value extension, kept raw for the
+// types this package does not decode.
 type TLV struct {
 	Type  TLVType
 	Value []byte

@@ -23,7 +23,7 @@ import (
 	"github.com/trustedip/trustedip/core"
 )
 
-// Case is one conformance case.
+// Case is one conformance case, for the tests and corpuscheck to run.
 type Case struct {
 	Name    string          `json:"name"`
 	Config  json.RawMessage `json:"config,omitempty"`
@@ -32,7 +32,7 @@ type Case struct {
 	Want    *Want           `json:"want,omitempty"`
 }
 
-// Want is a case's expected outcome.
+// Want is a case's expected outcome, to compare a run's with.
 type Want struct {
 	IP     string `json:"ip"`
 	Reason string `json:"reason"`
