@@ -322,21 +322,22 @@ func (c *PacketConn) datagram(src netip.AddrPort, r *pktRecv, flags int) Datagra
 // its control message, without allocating, under the socket's write
 // deadline.
 //
-// When the port differs, no control message can set a source port, so
-// the reply is sent from a short-lived socket of its own, bound with
-// IP_TRANSPARENT to the original destination and port: it allocates,
-// costs five system calls (six under a deadline) instead of one, and the
-// socket is made in the network namespace of the calling thread. It binds without SO_REUSEADDR, so it
-// never shares the address with another socket on the host: were a local
-// service bound there (or to the wildcard address at that port), a
-// shared binding could, for as long as it lasts, take datagrams meant for
-// the service. Reply fails instead, with an error wrapping EADDRINUSE.
-// Replies of this kind from one PacketConn are therefore sent one at a
-// time. The write deadline set with SetWriteDeadline or SetDeadline on
-// the PacketConn (not on UDPConn()) bounds the send, through SO_SNDTIMEO;
-// past it Reply returns an error wrapping os.ErrDeadlineExceeded. A proxy
-// that relays a long flow should keep such a socket itself (ListenPacket
-// on the original destination with WithTransparent(true)).
+// When the port differs, no control message can set a source port, so the
+// reply is sent from a short-lived socket of its own, bound with
+// IP_TRANSPARENT to the original destination and port: it allocates, costs
+// five system calls (six under a deadline) instead of one, and the socket
+// is made in the network namespace of the calling thread. It binds without
+// SO_REUSEADDR, so it never shares the address with another socket on the
+// host: were a local service bound there (or to the wildcard address at
+// that port), a shared binding could, for as long as it lasts, take
+// datagrams meant for the service. Reply fails instead, with an error
+// wrapping EADDRINUSE. Replies of this kind from one PacketConn are
+// therefore sent one at a time. The write deadline set with
+// SetWriteDeadline or SetDeadline on the PacketConn (not on UDPConn())
+// bounds the send, through SO_SNDTIMEO; past it Reply returns an error
+// wrapping os.ErrDeadlineExceeded. A proxy that relays a long flow should
+// keep such a socket itself (ListenPacket on the original destination with
+// WithTransparent(true)).
 func (c *PacketConn) Reply(b []byte, d Datagram) (int, error) {
 	if d.Src.Addr().Is4In6() {
 		return 0, fmt.Errorf("netconn: reply to %v: %w", d.Src, ErrMappedSource)
