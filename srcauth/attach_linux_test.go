@@ -27,18 +27,18 @@ func TestAttachInvalid(t *testing.T) {
 		err  func() error
 		kind Kind
 	}{
-		{"no such interface", func() error { _, err := Attach("srcauth-none0"); return err }, ErrNoInterface},
-		{"no such index", func() error { _, err := AttachIndex(1 << 30); return err }, ErrNoInterface},
-		{"loopback", func() error { _, err := Attach("lo"); return err }, ErrInvalid},
-		{"LRU size 0", func() error { _, err := Attach("lo", WithLRUSize(0)); return err }, ErrInvalid},
-		{"deny size too big", func() error { _, err := Attach("lo", WithDenySize(1<<30)); return err }, ErrInvalid},
-		{"unknown mode", func() error { _, err := Attach("lo", WithMode(7)); return err }, ErrInvalid},
-		{"unknown reverse path", func() error { _, err := Attach("lo", WithIPv6ReversePath(9)); return err }, ErrInvalid},
-		{"unknown hook", func() error { _, err := Attach("lo", WithHook(5)); return err }, ErrInvalid},
+		{"no such interface", func() error { _, err := Attach("srcauth-none0"); return err }, KindNoInterface},
+		{"no such index", func() error { _, err := AttachIndex(1 << 30); return err }, KindNoInterface},
+		{"loopback", func() error { _, err := Attach("lo"); return err }, KindInvalid},
+		{"LRU size 0", func() error { _, err := Attach("lo", WithLRUSize(0)); return err }, KindInvalid},
+		{"deny size too big", func() error { _, err := Attach("lo", WithDenySize(1<<30)); return err }, KindInvalid},
+		{"unknown mode", func() error { _, err := Attach("lo", WithMode(7)); return err }, KindInvalid},
+		{"unknown reverse path", func() error { _, err := Attach("lo", WithIPv6ReversePath(9)); return err }, KindInvalid},
+		{"unknown hook", func() error { _, err := Attach("lo", WithHook(5)); return err }, KindInvalid},
 	} {
 		err := c.err()
 		var e *Error
-		if !errors.Is(err, c.kind) || !errors.As(err, &e) || e.Kind != c.kind {
+		if !errors.As(err, &e) || e.Kind() != c.kind {
 			t.Errorf("%s: got %v, want kind %v", c.name, err, c.kind)
 		}
 	}

@@ -18,19 +18,19 @@ func classify(op, iface string, err error) error {
 		return err
 	}
 	var ve *ebpf.VerifierError
-	k := ErrOther
+	k := KindOther
 	switch {
 	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.ENOSYS):
-		k = ErrKernel
+		k = KindKernel
 	case errors.Is(err, unix.EPERM):
-		k = ErrPermission
+		k = KindPermission
 	case errors.As(err, &ve) && len(ve.Log) > 0:
 		// A rejection with a log is the verifier's (EACCES, EINVAL).
-		k = ErrVerifier
+		k = KindVerifier
 	case errors.Is(err, unix.EACCES):
-		k = ErrPermission
+		k = KindPermission
 	case errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO):
-		k = ErrNoInterface
+		k = KindNoInterface
 	}
-	return &Error{Op: op, Iface: iface, Kind: k, Err: err}
+	return newError(op, iface, k, err)
 }

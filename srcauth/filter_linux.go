@@ -102,12 +102,12 @@ func AttachIndex(index int, opts ...Option) (*Filter, error) {
 }
 
 func interfaceError(iface string, err error) error {
-	k := ErrNoInterface
+	k := KindNoInterface
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		k = ErrOther // the lookup itself failed, not the interface
+		k = KindOther // the lookup itself failed, not the interface
 	}
-	return &Error{Op: "attach", Iface: iface, Kind: k, Err: err}
+	return newError("attach", iface, k, err)
 }
 
 func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
@@ -119,11 +119,11 @@ func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
 	}
 	name := ifi.Name
 	if err := c.validate(); err != nil {
-		return nil, &Error{Op: "attach", Iface: name, Kind: ErrInvalid, Err: err}
+		return nil, newError("attach", name, KindInvalid, err)
 	}
 	if ifi.Flags&net.FlagLoopback != 0 {
-		return nil, &Error{Op: "attach", Iface: name, Kind: ErrInvalid,
-			Err: errString("loopback: every source there is this host's own; attach where clients arrive")}
+		return nil, newError("attach", name, KindInvalid,
+			errString("loopback: every source there is this host's own; attach where clients arrive"))
 	}
 	if err := probeKernel(c); err != nil {
 		return nil, classify("probe kernel", name, err)
@@ -183,7 +183,7 @@ func attach(ifi *net.Interface, opts []Option) (_ *Filter, err error) {
 func routingErr(op, iface string, err error) error {
 	var re *routingError
 	if errors.As(err, &re) {
-		return &Error{Op: op, Iface: iface, Kind: ErrRouting, Err: err}
+		return newError(op, iface, KindRouting, err)
 	}
 	return classify(op, iface, err)
 }
@@ -262,7 +262,7 @@ func (f *Filter) use(op string, fn func() error) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	if f.closed || f.maps == nil { // closed, or a zero Filter not made by Attach
-		return &Error{Op: op, Iface: f.name, Kind: ErrClosed}
+		return newError(op, f.name, KindClosed, nil)
 	}
 	return classify(op, f.name, fn())
 }
@@ -276,13 +276,13 @@ func (f *Filter) use(op string, fn func() error) error {
 // source, so denying it blocks nothing (or, worse, the proxy).
 func (f *Filter) Deny(a netip.Addr) error {
 	if !a.IsValid() {
-		return &Error{Op: "deny", Iface: f.name, Kind: ErrInvalid, Err: errString("invalid address")}
+		return newError("deny", f.name, KindInvalid, errString("invalid address"))
 	}
 	return f.use("deny", func() error {
 		err := f.maps.deny.Update(addrKey(a), uint8(1), ebpf.UpdateAny)
 		if errors.Is(err, unix.E2BIG) {
-			return &Error{Op: "deny", Iface: f.name, Kind: ErrOther,
-				Err: errString("deny set is full (" + strconv.Itoa(f.cfg.denySize) + " entries; see WithDenySize)")}
+			return newError("deny", f.name, KindOther,
+				errString("deny set is full ("+strconv.Itoa(f.cfg.denySize)+" entries; see WithDenySize)"))
 		}
 		return err
 	})
@@ -292,7 +292,7 @@ func (f *Filter) Deny(a netip.Addr) error {
 // denied is not an error.
 func (f *Filter) Allow(a netip.Addr) error {
 	if !a.IsValid() {
-		return &Error{Op: "allow", Iface: f.name, Kind: ErrInvalid, Err: errString("invalid address")}
+		return newError("allow", f.name, KindInvalid, errString("invalid address"))
 	}
 	return f.use("allow", func() error {
 		err := f.maps.deny.Delete(addrKey(a))
@@ -398,15 +398,15 @@ func (f *Filter) Health() error {
 	unchecked := n - f.lastUnchecked
 	if err := f.use("health", func() error {
 		if ok, err := f.nl.linkExists(int32(f.index)); err != nil || !ok {
-			return &Error{Op: "health", Iface: f.name, Kind: ErrNoInterface, Err: err}
+			return newError("health", f.name, KindNoInterface, err)
 		}
 		detached, err := f.hooked.check()
 		if err == nil && detached != "" {
-			err = &Error{Op: "health", Iface: f.name, Kind: ErrDetached, Err: errString(detached)}
+			err = newError("health", f.name, KindDetached, errString(detached))
 		}
 		if err == nil && f.mirror != nil {
 			if merr := f.mirror.health(); merr != nil {
-				err = &Error{Op: "health", Iface: f.name, Kind: ErrRouting, Err: merr}
+				err = newError("health", f.name, KindRouting, merr)
 			}
 		}
 		return err
@@ -418,8 +418,8 @@ func (f *Filter) Health() error {
 	}
 	if unchecked > 0 {
 		f.lastUnchecked = n
-		return &Error{Op: "health", Iface: f.name, Kind: ErrRouting,
-			Err: errString(strconv.FormatUint(unchecked, 10) + " packets were not checked since the last health check because the copy of the routing table was not usable")}
+		return newError("health", f.name, KindRouting,
+			errString(strconv.FormatUint(unchecked, 10)+" packets were not checked since the last health check because the copy of the routing table was not usable"))
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 type Filter struct{}
 
 func unsupported(op string) error {
-	return &Error{Op: op, Kind: ErrUnsupportedOS, Err: errString(runtime.GOOS)}
+	return newError(op, "", KindUnsupportedOS, errString(runtime.GOOS))
 }
 
 // Attach fails: eBPF classifiers exist only on Linux.

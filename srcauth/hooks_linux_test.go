@@ -138,7 +138,7 @@ func TestHealthDetached(t *testing.T) {
 		t.Helper()
 		err := f.Health()
 		var e *Error
-		if !errors.Is(err, ErrDetached) || !errors.As(err, &e) || e.Iface != "s0" {
+		if !errors.Is(err, ErrDetached) || !errors.As(err, &e) || e.Iface() != "s0" {
 			t.Errorf("Health after %s: %v, want ErrDetached on s0", what, err)
 		}
 		if err := f.Close(); err != nil {

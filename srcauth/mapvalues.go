@@ -90,6 +90,6 @@ func (s *rawSource) UnmarshalBinary(b []byte) error {
 }
 
 func sizeError(what string, got, want int) error {
-	return &Error{Op: "decode " + what, Kind: ErrOther,
-		Err: errString(strconv.Itoa(got) + " bytes, want " + strconv.Itoa(want))}
+	return newError("decode "+what, "", KindOther,
+		errString(strconv.Itoa(got)+" bytes, want "+strconv.Itoa(want)))
 }

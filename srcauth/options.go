@@ -137,7 +137,7 @@ func enumText(name, what string, i int) ([]byte, error) {
 	if name != "" {
 		return []byte(name), nil
 	}
-	return nil, &Error{Op: "marshal " + what, Kind: ErrInvalid, Err: errString(strconv.Itoa(i))}
+	return nil, newError("marshal "+what, "", KindInvalid, errString(strconv.Itoa(i)))
 }
 
 // Default sizes of the filter's maps.

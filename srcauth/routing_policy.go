@@ -370,7 +370,7 @@ func (e *evaluator) resolve(r *route) (uint8, []int32, error) {
 }
 
 // routingError says why the routing policy cannot be mirrored; its kind is
-// ErrRouting.
+// KindRouting.
 type routingError struct {
 	why string
 	err error // the cause, when there is one

@@ -117,7 +117,7 @@ func (v Verdict) Drops() bool { return v >= firstFailure }
 func (v Verdict) MarshalText() ([]byte, error) {
 	n := v.name()
 	if n == "" {
-		return nil, &Error{Op: "marshal verdict", Kind: ErrInvalid, Err: errString(v.String())}
+		return nil, newError("marshal verdict", "", KindInvalid, errString(v.String()))
 	}
 	return []byte(n), nil
 }
@@ -139,7 +139,7 @@ func ParseVerdict(s string) (Verdict, error) {
 			return v, nil
 		}
 	}
-	return 0, &Error{Op: "parse verdict", Kind: ErrInvalid, Err: errString(strconv.Quote(s))}
+	return 0, newError("parse verdict", "", KindInvalid, errString(strconv.Quote(s)))
 }
 
 // errString is a constant-text error for causes that need no type of their own.
