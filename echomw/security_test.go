@@ -55,3 +55,38 @@ func TestProxyHeaderNamingNoClient(t *testing.T) {
 		}
 	}
 }
+
+// TestRewrittenRemoteAddr (issue 33, finding 2): a Pre middleware ahead
+// of everything rewrites RemoteAddr from the client's own headers, as
+// chi's RealIP does for net/http. The peer is the connection's, as
+// Configure's ConnContext recorded it: the client at 127.0.0.1 is not a
+// trusted proxy of a resolver that trusts 10.0.0.0/8, whatever it writes.
+func TestRewrittenRemoteAddr(t *testing.T) {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if v := c.Request().Header.Get("X-Real-IP"); v != "" {
+				c.Request().RemoteAddr = v
+			}
+			return next(c)
+		}
+	})
+	if err := Configure(e, res); err != nil {
+		t.Fatal(err)
+	}
+	e.GET("/", func(c echo.Context) error {
+		r, _ := FromContext(c)
+		return c.String(200, c.RealIP()+"|"+r.Reason.String())
+	})
+	l := lbtest.ProxyListener(t)
+	e.Listener = l
+	go e.Start("")
+	t.Cleanup(func() { e.Close() })
+	b := sockettest.Exchange(t, l.Addr().String(), "127.0.0.1", []byte("PROXY TCP4 127.0.0.1 127.0.0.1 4000 80\r\n"+
+		"GET / HTTP/1.1\r\nHost: x\r\nX-Real-IP: 10.0.0.1:1\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n"))
+	if _, body, _ := bytes.Cut(b, []byte("\r\n\r\n")); string(body) != "127.0.0.1|peer-untrusted" {
+		t.Errorf("%q, want the connection's peer, untrusted", body)
+	}
+}

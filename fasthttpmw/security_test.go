@@ -220,3 +220,31 @@ func TestProxyHeaderNamingNoClient(t *testing.T) {
 		}
 	}
 }
+
+// TestRewrittenRemoteAddr (issue 33, finding 2): a handler ahead of the
+// middleware sets ctx's remote address from the client's own header, as
+// chi's RealIP does for net/http. The peer is the connection's
+// (ctx.Conn()), so the client at 127.0.0.1, not a trusted proxy of a
+// resolver that trusts 10.0.0.0/8, does not pass for one.
+func TestRewrittenRemoteAddr(t *testing.T) {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	inner := New(res, func(ctx *fasthttp.RequestCtx) {
+		r, _ := FromContext(ctx)
+		fmt.Fprintf(ctx, "%s|%s", r, r.Reason)
+	})
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		if v := ctx.Request.Header.Peek("X-Real-IP"); len(v) > 0 {
+			ctx.SetRemoteAddr(net.TCPAddrFromAddrPort(netip.MustParseAddrPort(string(v))))
+		}
+		inner(ctx)
+	}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(t, srv, func() error { return srv.Serve(l) })
+	b := sockettest.Exchange(t, l.Addr().String(), "127.0.0.1", []byte("GET / HTTP/1.1\r\nHost: x\r\nX-Real-IP: 10.0.0.1:1\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n"))
+	if _, body, _ := bytes.Cut(b, []byte("\r\n\r\n")); string(body) != "127.0.0.1|peer-untrusted" {
+		t.Errorf("%q, want the connection's peer, untrusted", body)
+	}
+}

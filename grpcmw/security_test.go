@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -59,6 +61,35 @@ func TestProxyHeaderNamingNoClient(t *testing.T) {
 			if got := out.GetValue(); err != nil || len(got) < len(tc.want) || got[:len(tc.want)] != tc.want {
 				t.Errorf("%s, %q: %q, %v; want %q...", tc.name, prefix, got, err, tc.want)
 			}
+		}
+	}
+}
+
+// TestRewrittenPeer (issue 33, finding 2): an interceptor ahead of ours
+// replaces gRPC's peer with an address from the client's own metadata,
+// keeping the connection's AuthInfo or dropping it. The connection's
+// record decides: the client's own address, untrusted, or no answer when
+// the record is gone; never the address it wrote.
+func TestRewrittenPeer(t *testing.T) {
+	res := core.MustNew(core.Config{TrustedProxies: []string{"10.0.0.0/8"}, Header: "X-Forwarded-For"})
+	for _, keep := range []bool{true, false} {
+		rewrite := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			p, _ := peer.FromContext(ctx)
+			forged := &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 1}}
+			if keep {
+				forged.AuthInfo = p.AuthInfo
+			}
+			return h(peer.NewContext(ctx, forged), req)
+		}
+		opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(rewrite)}, ServerOptions(res, insecure.NewCredentials())...)
+		call, self := who(t, opts...)
+		got, err := call(false, "6.6.6.6")
+		want := "true 127.0.0.1 peer-untrusted"
+		if !keep {
+			want = "true  no-peer"
+		}
+		if err != nil || !strings.HasPrefix(got, want) {
+			t.Errorf("AuthInfo kept %v (client %s): %q, %v; want %q...", keep, self, got, err, want)
 		}
 	}
 }
