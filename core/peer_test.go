@@ -180,17 +180,24 @@ func TestPeerOverIPv6(t *testing.T) {
 	}
 }
 
-// TestZeroResolver: a Resolver not made by New says so.
+// TestZeroResolver: a Resolver not made by New says so, on every path.
 func TestZeroResolver(t *testing.T) {
-	for _, r := range []*Resolver{nil, new(Resolver)} {
+	var r Resolver
+	for name, use := range map[string]func(){
+		"Resolve":       func() { r.Resolve(ParsePeer("127.0.0.1:1"), nil) },
+		"ResolveValues": func() { r.ResolveValues(ParsePeer("127.0.0.1:1"), nil) },
+		"ResolveBytes":  func() { r.ResolveBytes(ParsePeer("127.0.0.1:1"), nil) },
+		"Explain":       func() { r.Explain(ParsePeer("127.0.0.1:1"), nil) },
+		"Warnings":      func() { r.Warnings() },
+	} {
 		func() {
 			defer func() {
 				msg, _ := recover().(string)
 				if !strings.Contains(msg, "core.New") {
-					t.Errorf("panic %q", msg)
+					t.Errorf("%s: panic %q", name, msg)
 				}
 			}()
-			r.ResolveValues(ParsePeer("127.0.0.1:1"), nil)
+			use()
 		}()
 	}
 }

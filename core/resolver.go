@@ -141,17 +141,21 @@ func (r *Resolver) newState(cfg Config, opts []Option) (*state, error) {
 	}, nil
 }
 
-// load returns the configuration a decision is made under. A Resolver
-// not made by New has none, and using one is a programming error that
-// deserves a message rather than a nil dereference deep in a request.
+// load returns the configuration a decision is made under, for the paths
+// that are not a request's (Warnings, Explain); the request path loads it
+// inline and decide checks it.
 func (r *Resolver) load() *state {
-	if r != nil {
-		if s := r.state.Load(); s != nil {
-			return s
-		}
+	s := r.state.Load()
+	if s == nil {
+		panic(errNotMade)
 	}
-	panic("core: the Resolver was not made by core.New or core.MustNew (a zero or nil *Resolver has no configuration)")
+	return s
 }
+
+// errNotMade is what using a Resolver that New did not make panics with:
+// a zero Resolver has no configuration, and a message says so better than
+// a nil dereference deep in a request would.
+const errNotMade = "core: the Resolver was not made by core.New or core.MustNew (a zero Resolver has no configuration)"
 
 // Warnings returns what in the current configuration is likely a mistake,
 // for the program to log when it starts or reloads. Nil means nothing.
@@ -179,26 +183,29 @@ func (r *Resolver) Resolve(p Peer, h http.Header) Result {
 	if r.kind != kindNone {
 		lines = h[r.header]
 	}
-	return decide(r, r.load(), p, lines)
+	return decide(r, r.state.Load(), p, lines)
 }
 
 // ResolveValues is Resolve for the lines of the configured header given
 // in the order they arrived: gRPC metadata values (md[r.MetadataKey()]),
 // or any other source that is not an http.Header.
 func (r *Resolver) ResolveValues(p Peer, lines []string) Result {
-	return decide(r, r.load(), p, lines)
+	return decide(r, r.state.Load(), p, lines)
 }
 
 // ResolveBytes is Resolve for header lines given as byte slices, such as
 // fasthttp's, read in place without copying. The slices are only read
 // during the call; the Result holds no reference to them.
 func (r *Resolver) ResolveBytes(p Peer, lines [][]byte) Result {
-	return decide(r, r.load(), p, lines)
+	return decide(r, r.state.Load(), p, lines)
 }
 
 // decide applies the rules under state s, loaded once for the request,
 // and dresses the answer as a Result.
 func decide[T text](r *Resolver, s *state, p Peer, lines []T) Result {
+	if s == nil {
+		panic(errNotMade)
+	}
 	h, n, reason := resolve(r, s, p, lines, nil)
 	return r.result(p, h, n, reason, len(lines) > 0)
 }

@@ -54,14 +54,10 @@ func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
 			return errors.New("ginmw.Configure: the engine is configured already; configure it once (a second middleware would only repeat the first's work)")
 		}
 	}
-	mwOpts := []nethttpmw.Option{nethttpmw.WithRemoteAddr()}
-	if o.Hook != nil {
-		mwOpts = append(mwOpts, nethttpmw.WithHook(o.Hook))
-	}
-	if o.RejectBroken {
-		mwOpts = append(mwOpts, nethttpmw.WithRejectBroken(o.Status))
-	}
-	m, err := nethttpmw.NewMiddleware(res, mwOpts...)
+	// The Middleware gives each request the resolver, for FromContext,
+	// when its connection was not recorded with it; the rest of the
+	// sequence is installed.handle's.
+	m, err := nethttpmw.NewMiddleware(res)
 	if err != nil {
 		return err
 	}
@@ -72,7 +68,7 @@ func Configure(engine *gin.Engine, res *core.Resolver, opts ...Option) error {
 	engine.RemoteIPHeaders = nil
 	engine.TrustedPlatform = ""
 	engine.AppEngine = false // legacy: reads X-Appengine-Remote-Addr from anyone
-	mw := &installed{m: m}
+	mw := &installed{res: res, o: o, m: m}
 	engine.Handlers = append(gin.HandlersChain{mw.handle}, engine.Handlers...)
 	if o.RejectBroken {
 		// Refused where engine.Use would have put the middleware, so that
@@ -99,23 +95,44 @@ func New(res *core.Resolver, opts ...Option) gin.HandlerFunc {
 // installed is what Configure installs: handle first in the chain, and,
 // with WithRejectBroken, refuse after the middleware that was there
 // before.
-type installed struct{ m *nethttpmw.Middleware }
+type installed struct {
+	res *core.Resolver
+	o   options
+	m   *nethttpmw.Middleware
+}
 
 // refusedKey marks, in gin's per-request values, a request to refuse.
 const refusedKey = "github.com/trustedip/trustedip/ginmw.refused"
 
-// handle resolves the request. The request the handlers after it see has
-// RemoteAddr set to the verified client, which is all gin's c.ClientIP()
-// can then return. A request to refuse keeps the socket peer, as every
-// adapter's refused requests do.
+// handle resolves the request, in the order every adapter follows
+// (core/adapt): resolve, the hook, refusal, then what is kept. What gin
+// keeps of its client is c.Request.RemoteAddr and nothing else, so the
+// answer is written there, which is all gin's c.ClientIP() can then read.
+// A request to refuse keeps the socket peer, as every adapter's refused
+// requests do.
+//
+// RemoteAddr is changed in place, on the request gin was handed. net/http
+// asks handlers not to change the request they are given; a copy would
+// respect that at the cost of the 250-byte request, on every proxied
+// request, which is most of what gin charges for its own trusted-proxy
+// path. The change is made once, before any handler runs, so no handler
+// sees two values, and it is the answer the handlers are meant to see; a
+// net/http middleware wrapped around the engine sees it too once the
+// engine returns.
 func (i *installed) handle(c *gin.Context) {
-	r, ok := i.m.Prepare(c.Request)
-	if !ok {
+	r := c.Request
+	result := i.res.Resolve(i.m.Peer(r), r.Header)
+	if !i.o.Admit(r.Context(), result) {
 		c.Set(refusedKey, true)
 		return
 	}
+	r, _ = i.m.Prepare(r) // r itself, unless it must carry the resolver
 	if onUnixListener(r.Context()) {
 		r = hideUnixListener(r)
+	}
+	var buf [64]byte
+	if text := adapt.AppendRemoteAddr(buf[:0], result); string(text) != r.RemoteAddr {
+		r.RemoteAddr = string(text)
 	}
 	c.Request = r
 	// Not calling c.Next: gin runs the rest of the chain when this
@@ -126,7 +143,7 @@ func (i *installed) handle(c *gin.Context) {
 func (i *installed) refuse(c *gin.Context) {
 	if _, refused := c.Get(refusedKey); refused {
 		c.Abort()
-		c.Data(i.m.RejectStatus(), "text/plain; charset=utf-8", []byte(adapt.RejectMessage+"\n"))
+		c.Data(i.o.Status, "text/plain; charset=utf-8", []byte(adapt.RejectMessage+"\n"))
 	}
 }
 

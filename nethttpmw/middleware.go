@@ -132,10 +132,7 @@ func (m *Middleware) Peer(r *http.Request) core.Peer {
 // nothing.
 func remoteAddrText(r *http.Request, result core.Result) (string, bool) {
 	var buf [64]byte
-	text := buf[:0]
-	if result.IsValid() {
-		text = result.AddrPort().AppendTo(text)
-	}
+	text := adapt.AppendRemoteAddr(buf[:0], result)
 	if string(text) == r.RemoteAddr {
 		return "", false
 	}

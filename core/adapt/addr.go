@@ -38,3 +38,16 @@ func (a *Addr) Set(r core.Result) net.Addr {
 	a.tcp.Port = int(r.Port)
 	return &a.tcp
 }
+
+// AppendRemoteAddr appends r's address as net/http's Request.RemoteAddr
+// holds one, "ip:port" or "[ip]:port" with the port the answer came with
+// (0 when a header hop had none), and nothing when there is no address:
+// "" is the one RemoteAddr no client can name. It does not allocate when
+// b has room, so that an adapter can compare it with what RemoteAddr holds
+// before it makes a string.
+func AppendRemoteAddr(b []byte, r core.Result) []byte {
+	if !r.IsValid() {
+		return b
+	}
+	return r.AddrPort().AppendTo(b)
+}
