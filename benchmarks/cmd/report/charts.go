@@ -29,7 +29,7 @@ var palette = []color.Color{
 // framework, one bar per setup.
 func overheadChart(r *Report, path string) error {
 	p := plot.New()
-	p.Title.Text = "One request in process, per framework (lower is better)"
+	p.Title.Text = "One request in process, per framework: CPU time (lower is better)"
 	p.Y.Label.Text = "ns per request"
 	fws, setups := adapterFrameworks(r), names(r.Adapters, "core")
 	width := vg.Points(66 / float64(len(setups)))
@@ -37,7 +37,7 @@ func overheadChart(r *Report, path string) error {
 		vals := make(plotter.Values, len(fws))
 		for j, fw := range fws {
 			if f := find(r.Adapters, fw, s); f != nil {
-				vals[j] = f.NsOp
+				vals[j] = f.cost()
 			}
 		}
 		bars, err := plotter.NewBarChart(vals, width)
@@ -59,7 +59,7 @@ func overheadChart(r *Report, path string) error {
 	var tallest float64
 	for _, f := range r.Adapters {
 		if f.Group != "core" {
-			tallest = max(tallest, f.NsOp)
+			tallest = max(tallest, f.cost())
 		}
 	}
 	p.Y.Max = 1.3 * tallest
