@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"net"
 	"net/http"
 	"testing"
 
@@ -9,106 +10,99 @@ import (
 	"github.com/trustedip/trustedip/echomw"
 )
 
-// echoHarness is an echo.New() instance routing GET / to the handler, with
-// the setup's middleware or extractor, served in process.
-type echoHarness struct {
-	e      *echo.Echo
-	r      *http.Request
-	w      *recorder
-	client string
-	stored bool
-	last   *storedValue
-}
-
-func newEchoHarness(tb testing.TB, name, remote string) *echoHarness {
-	h := &echoHarness{e: echo.New(), r: newAdapterRequest(remote), w: newRecorder()}
-	var handler echo.HandlerFunc
-	switch name {
-	case "bare":
-		handler = func(c echo.Context) error {
-			_, err := c.Response().Write(okBody)
-			return err
-		}
-	case "store":
-		// e.Use, the usual place for application middleware. (echomw's
-		// Configure uses e.Pre, which costs echo one closure more per
-		// request; see the package documentation.)
-		h.e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-			return func(c echo.Context) error {
-				h.last = freshValue()
-				c.Set(storeKeyString, h.last)
-				return next(c)
-			}
-		})
-		handler = func(c echo.Context) error {
-			h.stored = c.Get(storeKeyString) == h.last
-			_, err := c.Response().Write(okBody)
-			return err
-		}
-	case "ours":
-		echomw.Configure(h.e, newAdapterResolver(tb))
-		handler = func(c echo.Context) error {
-			h.client = echomw.ClientIP(c)
-			_, err := c.Response().Write(okBody)
-			return err
-		}
-	case "native":
-		// echo trusts loopback, link-local and private ranges unless told
-		// not to; only 10.0.0.0/8 is trusted here, as everywhere else.
-		h.e.IPExtractor = echo.ExtractIPFromXFFHeader(
-			echo.TrustIPRange(adapterTrustedNet(tb)),
-			echo.TrustLoopback(false),
-			echo.TrustLinkLocal(false),
-			echo.TrustPrivateNet(false),
-		)
-		handler = func(c echo.Context) error {
-			h.client = c.RealIP()
-			_, err := c.Response().Write(okBody)
-			return err
-		}
-	default:
-		tb.Fatalf("echo: unknown setup %q", name)
-	}
-	h.e.GET("/", handler)
-	return h
-}
-
-func (h *echoHarness) serve() {
-	h.w.reset()
-	h.e.ServeHTTP(h.w, h.r)
-}
-
-func (h *echoHarness) served() served {
-	return served{client: h.client, stored: h.stored, ok: h.w.wroteOK()}
-}
-
 var echoNotes = map[string]string{
-	"bare":   "echo.New(), GET / writes ok",
-	"store":  "+ middleware (e.Use) doing c.Set of a fresh Result-sized value",
-	"ours":   "+ echomw.Configure; handler reads echomw.ClientIP",
-	"native": "IPExtractor = ExtractIPFromXFFHeader(10.0.0.0/8 only); handler reads c.RealIP()",
+	SetupBare:       "echo.New(), GET / writes ok",
+	SetupStore:      "+ middleware (e.Use) doing c.Set of a fresh Result-sized value",
+	SetupOursNoAsk:  "+ echomw.Configure, server's ConnContext e.Server.ConnContext; handler does not ask",
+	SetupOursAsk:    "+ echomw.Configure, e.Server.ConnContext; handler reads echomw.ClientIP",
+	SetupOursAskAPI: "+ echomw.Configure, e.Server.ConnContext; handler reads c.RealIP()",
+	SetupNative:     "IPExtractor = ExtractIPFromXFFHeader(127.0.0.1/32, 10.0.0.0/8 only); handler reads c.RealIP()",
 }
 
-func echoSetups() []Setup {
-	var out []Setup
-	for _, name := range adapterSetupNames {
-		out = append(out, Setup{
-			Framework: "echo", Name: name, Note: echoNotes[name],
-			Bench: func(b *testing.B) {
-				h := newEchoHarness(b, name, adapterPeer)
-				b.ReportAllocs()
-				for b.Loop() {
-					h.serve()
+// newEchoHarness builds an echo.New() instance routing GET / to the
+// handler, with the setup's middleware or extractor. The ours setups run
+// on a server with the ConnContext Configure gave e.Server, as e.Start
+// would serve them.
+func newEchoHarness(tb testing.TB, setup, from string) harness {
+	return newHTTPHarness(tb, from, func(l *handlerLog) (http.Handler, connContext) {
+		e := echo.New()
+		var (
+			handler echo.HandlerFunc
+			cc      connContext
+		)
+		switch setup {
+		case SetupBare:
+			handler = func(c echo.Context) error {
+				_, err := c.Response().Write(okBody)
+				return err
+			}
+		case SetupStore:
+			// e.Use, the usual place for application middleware.
+			e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c echo.Context) error {
+					l.last = freshValue()
+					c.Set(storeKeyString, l.last)
+					return next(c)
 				}
-			},
-			once: func(tb testing.TB, remote string) served {
-				h := newEchoHarness(tb, name, remote)
-				h.serve()
-				h.client, h.stored = "", false
-				h.serve()
-				return h.served()
-			},
-		})
+			})
+			handler = func(c echo.Context) error {
+				l.stored = c.Get(storeKeyString) == l.last
+				_, err := c.Response().Write(okBody)
+				return err
+			}
+		case SetupOursNoAsk, SetupOursAsk, SetupOursAskAPI:
+			if err := echomw.Configure(e, newAdapterResolver(tb)); err != nil {
+				tb.Fatal(err)
+			}
+			cc = e.Server.ConnContext
+			handler = echoOursHandler(setup, l)
+		case SetupNative:
+			// echo trusts loopback, link-local and private ranges unless
+			// told not to; only the two prefixes are trusted here, as
+			// everywhere else.
+			opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+			for _, p := range adapterTrusted {
+				_, n, err := net.ParseCIDR(p)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				opts = append(opts, echo.TrustIPRange(n))
+			}
+			e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+			handler = func(c echo.Context) error {
+				l.client = c.RealIP()
+				_, err := c.Response().Write(okBody)
+				return err
+			}
+		default:
+			tb.Fatalf("echo: unknown setup %q", setup)
+		}
+		e.GET("/", handler)
+		return e, cc
+	})
+}
+
+// echoOursHandler is the handler of one of echo's ours setups.
+func echoOursHandler(setup string, l *handlerLog) echo.HandlerFunc {
+	switch setup {
+	case SetupOursAsk:
+		return func(c echo.Context) error {
+			l.client = echomw.ClientIP(c)
+			_, err := c.Response().Write(okBody)
+			return err
+		}
+	case SetupOursAskAPI:
+		return func(c echo.Context) error {
+			l.client = c.RealIP()
+			_, err := c.Response().Write(okBody)
+			return err
+		}
 	}
-	return out
+	return func(c echo.Context) error {
+		if l.probe {
+			l.client = echomw.ClientIP(c)
+		}
+		_, err := c.Response().Write(okBody)
+		return err
+	}
 }

@@ -2,6 +2,8 @@ package benchmarks
 
 import (
 	"bufio"
+	"io"
+	"log"
 	"strings"
 	"sync"
 	"testing"
@@ -11,22 +13,32 @@ import (
 	"github.com/trustedip/trustedip/fasthttpmw"
 )
 
+// fasthttp has no trusted-proxy API that reads a forwarding header, so it
+// has no native setup.
+var fasthttpNotes = map[string]string{
+	SetupBare:       "RequestHandler writing ok",
+	SetupStore:      "+ ctx.SetUserValue of a pooled Result-sized value, returned by fasthttp's reset",
+	SetupOursNoAsk:  "+ fasthttpmw.New; handler does not ask",
+	SetupOursAsk:    "+ fasthttpmw.New; handler reads fasthttpmw.ClientIP",
+	SetupOursAskAPI: "+ fasthttpmw.New(WithRemoteAddr()); handler reads ctx.RemoteIP().String()",
+}
+
 // fasthttpHarness is a fasthttp.RequestHandler, with the setup's
 // middleware in front, called on one RequestCtx.
 //
-// The RequestCtx is set up once with Init, from a request parsed from
-// wire bytes and the peer as a *net.TCPAddr. Before each request serve does
-// what fasthttp's server does between two requests on a keep-alive
-// connection, short of reading the next one: it resets the user values,
-// closing those that are io.Closers (fasthttpmw's pooled holder goes back
-// to its pool there), and the response. Calling Init on every iteration
-// would also be correct, but would add an allocation, a clock read and a
-// copy of the request to every setup alike.
+// The RequestCtx is set up once as fasthttp's server sets one up for a
+// connection, with Init2 on the server's end of a real loopback TCP
+// connection (a *net.TCPConn, so ctx.Conn() is what a server hands a
+// handler), and its request is parsed from wire bytes. Before each
+// request serve does what the server does between two requests on a
+// keep-alive connection, short of reading the next one: it resets the
+// user values, closing those that are io.Closers (the store setup's
+// pooled value goes back to its pool there, and WithRemoteAddr's address
+// is withdrawn), and the response.
 type fasthttpHarness struct {
 	ctx     fasthttp.RequestCtx
 	handler fasthttp.RequestHandler
-	client  string
-	stored  bool
+	l       handlerLog
 }
 
 // pooledValue is the fasthttp store setup's per-request value, pooled.
@@ -42,28 +54,27 @@ func (v *pooledValue) Close() error {
 
 var pooledValues = sync.Pool{New: func() any { return new(pooledValue) }}
 
-func newFasthttpHarness(tb testing.TB, name, remote string) *fasthttpHarness {
+func newFasthttpHarness(tb testing.TB, setup, from string) harness {
 	h := new(fasthttpHarness)
-	var req fasthttp.Request
+	h.ctx.Init2(acceptedConn(tb, from), log.New(io.Discard, "", 0), false)
 	wire := "GET / HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-For: " + adapterXFF + "\r\n\r\n"
-	if err := req.Read(bufio.NewReader(strings.NewReader(wire))); err != nil {
+	if err := h.ctx.Request.Read(bufio.NewReader(strings.NewReader(wire))); err != nil {
 		tb.Fatal(err)
 	}
-	h.ctx.Init(&req, adapterTCPAddr(tb, remote), nil)
-
-	switch name {
-	case "bare":
+	l := &h.l
+	switch setup {
+	case SetupBare:
 		h.handler = func(ctx *fasthttp.RequestCtx) {
 			ctx.Write(okBody)
 		}
-	case "store":
-		// fasthttp's own way to give a request a value of its own without
-		// allocating: take it from a pool and let fasthttp hand it back
-		// when it resets the request (it closes user values that are
-		// io.Closers), as it does with its own per-request objects.
+	case SetupStore:
+		// fasthttp's own way to give a request a value of its own
+		// without allocating: take it from a pool and let fasthttp hand
+		// it back when it resets the request (it closes user values that
+		// are io.Closers).
 		next := func(ctx *fasthttp.RequestCtx) {
 			v, _ := ctx.UserValue(storeKey{}).(*pooledValue)
-			h.stored = v != nil && v.Hop == 1
+			l.stored = v != nil && v.Hop == 1
 			ctx.Write(okBody)
 		}
 		h.handler = func(ctx *fasthttp.RequestCtx) {
@@ -72,21 +83,25 @@ func newFasthttpHarness(tb testing.TB, name, remote string) *fasthttpHarness {
 			ctx.SetUserValue(storeKey{}, v)
 			next(ctx)
 		}
-	case "ours":
+	case SetupOursNoAsk:
 		h.handler = fasthttpmw.New(newAdapterResolver(tb), func(ctx *fasthttp.RequestCtx) {
-			h.client = fasthttpmw.ClientIP(ctx)
+			if l.probe {
+				l.client = fasthttpmw.ClientIP(ctx)
+			}
 			ctx.Write(okBody)
 		})
-	case "native":
-		// fasthttp has no trusted-proxy API that reads a header; RemoteIP
-		// is the socket peer, which is all it offers. The handler turns
-		// it into text, as the other handlers get it.
-		h.handler = func(ctx *fasthttp.RequestCtx) {
-			h.client = ctx.RemoteIP().String()
+	case SetupOursAsk:
+		h.handler = fasthttpmw.New(newAdapterResolver(tb), func(ctx *fasthttp.RequestCtx) {
+			l.client = fasthttpmw.ClientIP(ctx)
 			ctx.Write(okBody)
-		}
+		})
+	case SetupOursAskAPI:
+		h.handler = fasthttpmw.New(newAdapterResolver(tb), func(ctx *fasthttp.RequestCtx) {
+			l.client = ctx.RemoteIP().String()
+			ctx.Write(okBody)
+		}, fasthttpmw.WithRemoteAddr())
 	default:
-		tb.Fatalf("fasthttp: unknown setup %q", name)
+		tb.Fatalf("fasthttp: unknown setup %q", setup)
 	}
 	return h
 }
@@ -97,38 +112,8 @@ func (h *fasthttpHarness) serve() {
 	h.handler(&h.ctx)
 }
 
-func (h *fasthttpHarness) served() served {
-	ok := h.ctx.Response.StatusCode() == fasthttp.StatusOK && string(h.ctx.Response.Body()) == string(okBody)
-	return served{client: h.client, stored: h.stored, ok: ok}
-}
+func (h *fasthttpHarness) log() *handlerLog { return &h.l }
 
-var fasthttpNotes = map[string]string{
-	"bare":   "RequestHandler writing ok",
-	"store":  "+ ctx.SetUserValue of a pooled Result-sized value, returned by fasthttp's reset",
-	"ours":   "+ fasthttpmw.New; handler reads fasthttpmw.ClientIP",
-	"native": "ctx.RemoteIP().String(): the socket peer; fasthttp has no header-based trusted-proxy API",
-}
-
-func fasthttpSetups() []Setup {
-	var out []Setup
-	for _, name := range adapterSetupNames {
-		out = append(out, Setup{
-			Framework: "fasthttp", Name: name, Note: fasthttpNotes[name],
-			Bench: func(b *testing.B) {
-				h := newFasthttpHarness(b, name, adapterPeer)
-				b.ReportAllocs()
-				for b.Loop() {
-					h.serve()
-				}
-			},
-			once: func(tb testing.TB, remote string) served {
-				h := newFasthttpHarness(tb, name, remote)
-				h.serve()
-				h.client, h.stored = "", false
-				h.serve()
-				return h.served()
-			},
-		})
-	}
-	return out
+func (h *fasthttpHarness) wroteOK() bool {
+	return h.ctx.Response.StatusCode() == fasthttp.StatusOK && string(h.ctx.Response.Body()) == string(okBody)
 }

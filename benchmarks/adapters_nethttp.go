@@ -10,91 +10,69 @@ import (
 	"github.com/trustedip/trustedip/nethttpmw"
 )
 
-// nethttpHarness is an http.ServeMux routing GET / to the handler, with
-// the setup's middleware in front, served in process.
-type nethttpHarness struct {
-	h      http.Handler
-	r      *http.Request
-	w      *recorder
-	client string
-	stored bool
-	last   *storedValue
-}
-
-func newNethttpHarness(tb testing.TB, name, remote string) *nethttpHarness {
-	h := &nethttpHarness{r: newAdapterRequest(remote), w: newRecorder()}
-	mux := http.NewServeMux()
-	switch name {
-	case "bare":
-		mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
-			w.Write(okBody)
-		})
-		h.h = mux
-	case "store":
-		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-			h.stored = r.Context().Value(storeKey{}) == h.last
-			w.Write(okBody)
-		})
-		h.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.last = freshValue()
-			mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), storeKey{}, h.last)))
-		})
-	case "ours":
-		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-			h.client = nethttpmw.ClientIP(r)
-			w.Write(okBody)
-		})
-		h.h = nethttpmw.New(newAdapterResolver(tb))(mux)
-	case "native":
-		// net/http has no trusted-proxy client IP of its own; chi's is
-		// the plain func(http.Handler) http.Handler one people reach for.
-		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-			h.client = middleware.GetClientIP(r.Context())
-			w.Write(okBody)
-		})
-		h.h = middleware.ClientIPFromXFF(adapterTrusted)(mux)
-	default:
-		tb.Fatalf("nethttp: unknown setup %q", name)
-	}
-	return h
-}
-
-func (h *nethttpHarness) serve() {
-	h.w.reset()
-	h.h.ServeHTTP(h.w, h.r)
-}
-
-func (h *nethttpHarness) served() served {
-	return served{client: h.client, stored: h.stored, ok: h.w.wroteOK()}
-}
-
 var nethttpNotes = map[string]string{
-	"bare":   "http.ServeMux, GET / writes ok",
-	"store":  "+ context.WithValue of a fresh Result-sized value and r.WithContext",
-	"ours":   "+ nethttpmw.New; handler reads nethttpmw.ClientIP",
-	"native": "chi v5 middleware.ClientIPFromXFF; handler reads middleware.GetClientIP",
+	SetupBare:       "http.ServeMux, GET / writes ok",
+	SetupStore:      "+ context.WithValue of a fresh Result-sized value and r.WithContext",
+	SetupOursNoAsk:  "+ nethttpmw.New, server's ConnContext nethttpmw.ConnContext; handler does not ask",
+	SetupOursAsk:    "+ nethttpmw.New, server's ConnContext nethttpmw.ConnContext; handler reads nethttpmw.ClientIP",
+	SetupOursAskAPI: "+ nethttpmw.New(WithRemoteAddr()), ConnContext; handler reads r.RemoteAddr's host",
+	SetupNative:     "chi v5 middleware.ClientIPFromXFF; handler reads middleware.GetClientIP",
 }
 
-func nethttpSetups() []Setup {
-	var out []Setup
-	for _, name := range adapterSetupNames {
-		out = append(out, Setup{
-			Framework: "nethttp", Name: name, Note: nethttpNotes[name],
-			Bench: func(b *testing.B) {
-				h := newNethttpHarness(b, name, adapterPeer)
-				b.ReportAllocs()
-				for b.Loop() {
-					h.serve()
+// newNethttpHarness builds an http.ServeMux routing GET / to the handler,
+// with the setup's middleware in front.
+func newNethttpHarness(tb testing.TB, setup, from string) harness {
+	return newHTTPHarness(tb, from, func(l *handlerLog) (http.Handler, connContext) {
+		mux := http.NewServeMux()
+		switch setup {
+		case SetupBare:
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+				w.Write(okBody)
+			})
+			return mux, nil
+		case SetupStore:
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+				l.stored = r.Context().Value(storeKey{}) == l.last
+				w.Write(okBody)
+			})
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				l.last = freshValue()
+				mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), storeKey{}, l.last)))
+			}), nil
+		case SetupOursNoAsk:
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+				if l.probe {
+					l.client = nethttpmw.ClientIP(r)
 				}
-			},
-			once: func(tb testing.TB, remote string) served {
-				h := newNethttpHarness(tb, name, remote)
-				h.serve()
-				h.client, h.stored = "", false
-				h.serve()
-				return h.served()
-			},
-		})
-	}
-	return out
+				w.Write(okBody)
+			})
+			res := newAdapterResolver(tb)
+			return nethttpmw.New(res)(mux), nethttpmw.ConnContext(res)
+		case SetupOursAsk:
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+				l.client = nethttpmw.ClientIP(r)
+				w.Write(okBody)
+			})
+			res := newAdapterResolver(tb)
+			return nethttpmw.New(res)(mux), nethttpmw.ConnContext(res)
+		case SetupOursAskAPI:
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+				l.client = hostOf(r.RemoteAddr)
+				w.Write(okBody)
+			})
+			res := newAdapterResolver(tb)
+			return nethttpmw.New(res, nethttpmw.WithRemoteAddr())(mux), nethttpmw.ConnContext(res)
+		case SetupNative:
+			// net/http has no trusted-proxy client IP of its own; chi's
+			// is the plain func(http.Handler) http.Handler one people
+			// reach for.
+			mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+				l.client = middleware.GetClientIP(r.Context())
+				w.Write(okBody)
+			})
+			return middleware.ClientIPFromXFF(adapterTrusted...)(mux), nil
+		}
+		tb.Fatalf("nethttp: unknown setup %q", setup)
+		return nil, nil
+	})
 }

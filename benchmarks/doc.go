@@ -7,9 +7,11 @@
 // on the same machine in the same run, the client-IP decision of:
 //
 //   - ours: nethttpmw.Peer(r) then Resolver.Resolve(peer, r.Header), the
-//     path every net/http-based adapter takes. Finding the peer, from the
-//     request's context and then its RemoteAddr, is timed, as gin's
-//     parsing of RemoteAddr is.
+//     path every net/http-based adapter takes when a handler asks.
+//     Finding the peer, in the connection's record in the request's
+//     context, is timed, as gin's parsing of RemoteAddr is. The record is
+//     made with netconn.NewContext from the input's peer, since these
+//     peers are not loopback addresses a real connection could have.
 //   - ours-str: the same, plus Result.Addr.String(). Every peer below
 //     returns a string, so this column compares like with like when the
 //     caller needs text (a log line, a rate-limit key).
@@ -75,17 +77,20 @@
 // # Adapter overhead
 //
 // BenchmarkAdapter (adapters_bench_test.go) times one in-process request
-// through each framework, in four setups, so that what an adapter adds can
+// through each framework in each setup, so that what an adapter adds can
 // be read against what the framework costs anyway:
 // BenchmarkAdapter/fw=<framework>/setup=<setup>. The setups are built by
 // AdapterSetups (adapters*.go, not test files), which a report tool can
 // run with testing.Benchmark; its Note field names what each setup is.
+// AdapterFrameworks and AdapterSetupNames list them in order, and every
+// framework's setups are run by the same code (adapterSetup); a framework
+// only says how to build each one.
 //
-// Every setup serves the same request: peer 10.0.0.4:1234,
-// "X-Forwarded-For: 203.0.113.7, 10.0.0.2, 10.0.0.3", 10.0.0.0/8 trusted
-// wherever something is trusted. The handler writes "ok" with the
-// framework's own response writer (a gRPC handler returns, or sends, one
-// fixed message). The setups:
+// Every setup serves the same request: "X-Forwarded-For: 203.0.113.7,
+// 10.0.0.2, 10.0.0.3" over a real TCP connection from 127.0.0.1, with
+// 127.0.0.1/32 and 10.0.0.0/8 trusted wherever something is trusted. The
+// handler writes "ok" with the framework's own response writer (a gRPC
+// handler returns, or sends, one fixed message). The setups:
 //
 //   - bare: the framework and the handler alone.
 //   - store: the framework plus a trivial middleware that stores one
@@ -94,62 +99,90 @@
 //     c.Get; echo c.Set and c.Get, the middleware added with e.Use;
 //     fasthttp SetUserValue and UserValue; gRPC context.WithValue in an
 //     interceptor, for streams in a wrapped stream whose Context returns
-//     it. The value is a freshly allocated core.Result, as any adapter's
-//     per-request answer must be, except for fasthttp, where it comes from
-//     a sync.Pool and goes back when fasthttp resets the request (it
-//     closes user values that are io.Closers), fasthttp's own way of
-//     giving a request an object without allocating. This is what the
-//     framework charges for handing a handler one per-request value.
-//   - ours: our adapter (nethttpmw.New, ginmw.Configure, echomw.Configure,
-//     fasthttpmw.New, grpcmw's interceptors) with default options, the
-//     handler reading the client as text with the adapter's ClientIP.
+//     it. The value is a freshly allocated core.Result, except for
+//     fasthttp, where it comes from a sync.Pool and goes back when fasthttp
+//     resets the request (it closes user values that are io.Closers).
+//     This is what the framework charges for carrying one per-request
+//     answer: what an adapter that decided every request eagerly would pay
+//     at least.
+//   - ours-noask: our adapter wired as its documentation says, with
+//     default options, and a handler that never asks for the client:
+//     nethttpmw.New with the server's ConnContext nethttpmw.ConnContext;
+//     ginmw.Configure with the same ConnContext; echomw.Configure, served
+//     with the ConnContext it gives e.Server; fasthttpmw.New;
+//     grpcmw.ServerOptions (its credentials record the connection, its
+//     interceptor is called). The handler tests one bool, which only the
+//     agreement test sets, to ask.
+//   - ours-ask: the same, the handler asking once through our accessor,
+//     as text: nethttpmw.ClientIP, ginmw.ClientIP, echomw.ClientIP,
+//     fasthttpmw.ClientIP, grpcmw.ClientIP.
+//   - ours-ask-api: the same, the handler asking once through the
+//     framework's own API, with the adapter's option that makes it agree:
+//     the host of r.RemoteAddr under nethttpmw.WithRemoteAddr;
+//     c.ClientIP() (gin); c.RealIP() (echo); ctx.RemoteIP().String()
+//     under fasthttpmw.WithRemoteAddr; the IP of peer.FromContext's
+//     address under grpcmw.WithPeer.
 //   - native: the framework's own trusted-proxy client IP, the handler
-//     reading it as text: gin c.ClientIP() after
-//     SetTrustedProxies([]string{"10.0.0.0/8"}); echo c.RealIP() with
-//     e.IPExtractor = echo.ExtractIPFromXFFHeader trusting 10.0.0.0/8 and
-//     not its default loopback, link-local and private ranges; gRPC
-//     go-grpc-middleware v2 interceptors/realip with trusted peers and
-//     proxies 10.0.0.0/8 and header X-Forwarded-For. net/http has none:
-//     its native column is chi v5's middleware.ClientIPFromXFF read with
-//     middleware.GetClientIP. fasthttp has no API that reads a
-//     forwarding header from trusted proxies at all: its native column is
-//     ctx.RemoteIP().String(), the socket peer, which does less work and
-//     gives another answer (10.0.0.4).
+//     reading it as text: gin c.ClientIP() after SetTrustedProxies; echo
+//     c.RealIP() with e.IPExtractor = echo.ExtractIPFromXFFHeader trusting
+//     the two prefixes and not its default loopback, link-local and
+//     private ranges; gRPC go-grpc-middleware v2 interceptors/realip with
+//     trusted peers and proxies and header X-Forwarded-For. net/http has
+//     none: its native setup is chi v5's middleware.ClientIPFromXFF read
+//     with middleware.GetClientIP. fasthttp has no API that reads a
+//     forwarding header from trusted proxies at all, and no native setup.
 //
-// And core/resolve, core.ParsePeer(RemoteAddr) then Resolver.Resolve
-// on the same request with nothing around it, with core/resolve-str adding
-// Result.String(), the text the ours handlers read. From one run, then,
-// an adapter's cost beyond the framework's is (ours − bare) −
-// (store − bare), to be set against resolve (or resolve-str).
+// Every adapter setup reports, beside ns/op, cpu-ns/op (CPUMetric): the
+// process's CPU time per request, the garbage collector's included, as
+// issue 35's prototype measured. On a shared machine it moves far less
+// than ns/op, which also counts the time the benchmark waited for a CPU;
+// benchstat compares both.
 //
-// How each framework is driven, in process, with no sockets:
+// And core/resolve, Resolver.Resolve of the same request's socket peer
+// and header with nothing around it, with core/resolve-str adding
+// Result.String(), the text the asking handlers read.
+//
+// How each framework is driven, in process, with what a real server
+// gives a request:
 //
 //   - nethttp: an http.ServeMux routing "GET /", middleware in front of
-//     it; gin: gin.New() in release mode; echo: echo.New(). All three are
-//     called with ServeHTTP on one *http.Request, built once, and one
-//     response recorder that is reset before each request (not
-//     httptest.ResponseRecorder, which cannot be reset), so the harness
-//     allocates nothing itself and every allocation counted is the
-//     framework's or the middleware's.
-//   - fasthttp: one RequestCtx, set up once with Init from a request parsed
-//     from wire bytes. Before each request the harness resets the user
-//     values (closing io.Closers, which returns fasthttpmw's pooled
-//     holder) and the response, as fasthttp's server does between two
-//     requests on a connection.
+//     it; gin: gin.New() in release mode; echo: echo.New(). The request's
+//     context is the one a real http.Server, with the setup's ConnContext,
+//     gave a request on a real loopback connection (servedContext): the
+//     server, the local address, the connection's record, in net/http's
+//     own order. All three are called with ServeHTTP on one *http.Request
+//     with that context, built once, and one response recorder that is
+//     reset before each request (not httptest.ResponseRecorder, which
+//     cannot be reset), so the harness allocates nothing itself and every
+//     allocation counted is the framework's or the middleware's.
+//   - fasthttp: one RequestCtx, set up with Init2 on the server's end of a
+//     real loopback TCP connection, as fasthttp's server sets one up, so
+//     ctx.Conn() is the *net.TCPConn a server hands a handler (a fake
+//     connection would make netconn look through it with reflection,
+//     which no real connection needs). Its request is parsed from wire
+//     bytes. Before each request the harness resets the user values
+//     (closing io.Closers) and the response, as fasthttp's server does
+//     between two requests on a connection.
 //   - grpc-unary, grpc-stream: the interceptor called directly with the
-//     handler, a grpc.UnaryServerInfo or StreamServerInfo, and a context
-//     holding the connection's peer.Peer and the incoming metadata
-//     (x-forwarded-for only); for streams, a minimal grpc.ServerStream
-//     whose Context returns that context. "bare" calls the handler with no
-//     interceptor, as grpc.Server does when none is configured, so it is
-//     little more than an indirect call: the gRPC transport and codec are
-//     not timed.
+//     handler, a grpc.UnaryServerInfo or StreamServerInfo, and the context
+//     a real grpc.Server, with the setup's server options, gave an RPC on
+//     a real loopback connection (servedRPCContexts): the connection's
+//     peer.Peer (under grpcmw.ServerOptions, with the record of the
+//     connection), the incoming metadata with the one x-forwarded-for
+//     value, and gRPC's own values; for streams, a minimal
+//     grpc.ServerStream whose Context returns that context. "bare" calls
+//     the handler with no interceptor, as grpc.Server does when none is
+//     configured, so it is little more than an indirect call: the gRPC
+//     transport and codec are not timed.
 //
 // TestAdapterSetupsAgree serves requests through every setup, with the
 // same harness and call as its benchmark, and checks the response, the
-// stored value, and the client the handler saw: 203.0.113.7, and the peer
-// when the same headers come from an untrusted peer (which catches a
-// native setup left trusting its defaults).
+// stored value, and the client the handler saw (ours-noask's handler
+// asks there): 203.0.113.7, and the peer when the same request comes from
+// 127.0.0.2, outside the trusted prefixes (which catches a native setup
+// left trusting its defaults). TestAdapterNoAskAllocs pins, with
+// testing.AllocsPerRun, that ours-noask allocates no more than bare in
+// net/http, echo, fasthttp and gRPC.
 //
 //	go test -run '^$' -bench Adapter -benchmem -count 8 ./benchmarks/ > /tmp/bench-adapters.txt
 //	benchstat -col /setup -row /fw /tmp/bench-adapters.txt

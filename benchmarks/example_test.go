@@ -16,5 +16,5 @@ func ExampleAdapterSetups() {
 			fmt.Printf("%s/%s: %d allocs/op (%s)\n", s.Framework, s.Name, r.AllocsPerOp(), s.Note)
 		}
 	}
-	// Output: core/resolve: 0 allocs/op (core.ParsePeer + Resolver.Resolve)
+	// Output: core/resolve: 0 allocs/op (Resolver.Resolve of a socket peer)
 }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/peer"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/core/netconn"
 	"github.com/trustedip/trustedip/nethttpmw"
 )
 
@@ -94,9 +95,16 @@ var peerInputs = []peerInput{
 // peerLibs names the libraries in the order benchstat should show them.
 var peerLibs = []string{"ours", "ours-str", "gin", "echo", "chi", "realclientip", "grpc-realip"}
 
-// newRequest builds the request once; the timed loops only read it.
+// newRequest builds the request once; the timed loops only read it. Its
+// context records its connection, as nethttpmw.ConnContext does on a real
+// server, but from a ConnInfo (netconn.NewContext), since the inputs'
+// peers are not loopback addresses: nethttpmw.Peer then finds the socket
+// peer there, as it would in a server, and not the unattested text of
+// RemoteAddr, which would answer no-peer without resolving anything.
 func newRequest(in peerInput) *http.Request {
-	r := httptest.NewRequest(http.MethodGet, "http://example.com/", nil)
+	ap := netip.MustParseAddrPort(in.remoteAddr)
+	ctx := netconn.NewContext(context.Background(), &netconn.ConnInfo{SocketPeer: ap, Client: ap})
+	r := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://example.com/", nil)
 	r.RemoteAddr = in.remoteAddr
 	r.Header = http.Header{in.header: {in.value}}
 	return r
@@ -305,7 +313,7 @@ func newGRPCRealIP(tb testing.TB, in peerInput) (*grpcRealIPHarness, string) {
 		trusted = append(trusted, netip.MustParsePrefix(p))
 	}
 	h := &grpcRealIPHarness{info: grpc.UnaryServerInfo{FullMethod: "/bench.Peers/Get"}}
-	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: adapterTCPAddr(tb, in.remoteAddr)})
+	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: net.TCPAddrFromAddrPort(netip.MustParseAddrPort(in.remoteAddr))})
 	h.ctx = metadata.NewIncomingContext(ctx, metadata.MD{"x-forwarded-for": {in.value}})
 	h.intercept = realip.UnaryServerInterceptorOpts(
 		realip.WithTrustedPeers(trusted),
@@ -356,7 +364,7 @@ func peerSkip(lib string, in peerInput) string {
 
 // peerNotes says what each library's Setup times.
 var peerNotes = map[string]string{
-	"ours":         "nethttpmw.Peer + Resolver.Resolve, the adapters' path",
+	"ours":         "nethttpmw.Peer (a recorded connection) + Resolver.Resolve, the adapters' path",
 	"ours-str":     "ours + Result.String",
 	"gin":          "gin Context.ClientIP, SetTrustedProxies",
 	"echo":         "echo ExtractIPFromXFFHeader with TrustIPRange, default trusts off",

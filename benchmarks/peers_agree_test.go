@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/nethttpmw"
 )
 
 // TestClientIPAgreement runs every library of BenchmarkClientIP on every
@@ -44,7 +45,7 @@ var knownPeerDifferences = map[string]string{}
 func TestOursResult(t *testing.T) {
 	for _, in := range peerInputs {
 		r := newRequest(in)
-		got := newOurs(t, in).Resolve(core.ParsePeer(r.RemoteAddr), r.Header)
+		got := newOurs(t, in).Resolve(nethttpmw.Peer(r), r.Header)
 		if got.Reason != core.ReasonHeader || got.Hop != 3 || got.String() != in.want {
 			t.Errorf("input=%s: got %s reason %v hop %d, want %s reason header hop 3",
 				in.name, got.String(), got.Reason, got.Hop, in.want)
@@ -57,9 +58,9 @@ func peerClientIP(t *testing.T, lib string, in peerInput) (got, skip string) {
 	r := newRequest(in)
 	switch lib {
 	case "ours":
-		return newOurs(t, in).Resolve(core.ParsePeer(r.RemoteAddr), r.Header).Addr.String(), ""
+		return newOurs(t, in).Resolve(nethttpmw.Peer(r), r.Header).Addr.String(), ""
 	case "ours-str":
-		return newOurs(t, in).Resolve(core.ParsePeer(r.RemoteAddr), r.Header).String(), ""
+		return newOurs(t, in).Resolve(nethttpmw.Peer(r), r.Header).String(), ""
 	case "gin":
 		c, skip := newGin(t, in)
 		if skip != "" {

@@ -26,6 +26,13 @@ const (
 	ScaleTrustedPrefixes = "scaling/trusted-prefixes"
 )
 
+// The scaling request's peer, a trusted proxy, and the prefix that holds
+// it and the header's two proxies.
+const (
+	scalePeer    = "10.0.0.4:1234"
+	scaleTrusted = "10.0.0.0/8"
+)
+
 // ScaleHops and ScalePrefixes are the sizes each series is measured at.
 var (
 	ScaleHops     = []int{1, 3, 10, 100, 10000}
@@ -49,12 +56,12 @@ func ScalingSetups() []Setup {
 	for _, n := range ScaleHops {
 		out = append(out, scalingSetup(ScaleHopsWalked, n,
 			"X-Forwarded-For of N entries, N-1 of them trusted proxies: the walk inspects N",
-			[]string{adapterTrusted}, walkedXFF(n)))
+			[]string{scaleTrusted}, walkedXFF(n)))
 	}
 	for _, n := range ScaleHops {
 		out = append(out, scalingSetup(ScaleHopsInHeader, n,
 			"X-Forwarded-For of N entries decided at its right end: the walk inspects min(N, 3)",
-			[]string{adapterTrusted}, rightDecidedXFF(n)))
+			[]string{scaleTrusted}, rightDecidedXFF(n)))
 	}
 	for _, n := range ScalePrefixes {
 		out = append(out, scalingSetup(ScaleTrustedPrefixes, n,
@@ -73,13 +80,13 @@ func scalingSetup(series string, n int, note string, trusted []string, xff strin
 				b.Fatal(err)
 			}
 			h := http.Header{"X-Forwarded-For": {xff}}
-			if got := res.Resolve(core.ParsePeer(adapterPeer), h); got.Reason != core.ReasonHeader {
+			if got := res.Resolve(core.ParsePeer(scalePeer), h); got.Reason != core.ReasonHeader {
 				b.Fatalf("%s/%d: reason %v, want header", series, n, got.Reason)
 			}
 			b.ReportAllocs()
 			var out core.Result
 			for b.Loop() {
-				out = res.Resolve(core.ParsePeer(adapterPeer), h)
+				out = res.Resolve(core.ParsePeer(scalePeer), h)
 			}
 			adapterSinkResult = out
 		},
@@ -88,7 +95,7 @@ func scalingSetup(series string, n int, note string, trusted []string, xff strin
 			if err != nil {
 				tb.Fatal(err)
 			}
-			got := res.Resolve(core.ParsePeer(adapterPeer), http.Header{"X-Forwarded-For": {xff}})
+			got := res.Resolve(core.ParsePeer(scalePeer), http.Header{"X-Forwarded-For": {xff}})
 			return served{client: got.String(), ok: got.Reason == core.ReasonHeader}
 		},
 	}
@@ -125,7 +132,7 @@ func rightDecidedXFF(n int) string {
 // its first byte, so that in a large set the client's lookup descends the
 // trie rather than being answered by the set's first-byte bits.
 func trustedPrefixes(n int) []string {
-	out := []string{adapterTrusted}
+	out := []string{scaleTrusted}
 	for i := 1; i < n; i++ {
 		if i%2 == 0 {
 			out = append(out, fmt.Sprintf("203.%d.%d.0/24", 64+i>>8&0x3f, i&0xff))

@@ -19,7 +19,7 @@ func TestScalingSetups(t *testing.T) {
 		t.Fatalf("%d scaling setups, want %d", len(setups), want)
 	}
 	for _, s := range setups {
-		got := s.once(t, adapterPeer)
+		got := s.once(t, scalePeer)
 		if !got.ok || got.client != adapterClient {
 			t.Errorf("%s/%s: client %q (decided by header: %v), want %s", s.Framework, s.Name, got.client, got.ok, adapterClient)
 		}

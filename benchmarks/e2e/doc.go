@@ -5,15 +5,20 @@
 // # What is compared
 //
 // For each of net/http, gin, echo, fasthttp and gRPC (unary calls and
-// server-streaming calls, one message per stream) two servers run side by
-// side: "bare", whose handler answers "ok", and "ours", the same handler
-// behind the framework's trustedip adapter (nethttpmw.New,
-// ginmw.Configure, echomw.Configure, fasthttpmw.New, grpcmw's
-// interceptors), reading the client the adapter resolved and failing the
-// request unless it is the expected one. Every request carries the same
-// headers, including X-Forwarded-For "203.0.113.7, 10.0.0.2" (metadata
-// for gRPC), and arrives from 127.0.0.1; the resolver trusts loopback and
-// 10.0.0.0/8, so ours walks three hops to 203.0.113.7.
+// server-streaming calls, one message per stream) three servers are
+// compared: "bare", whose handler answers "ok"; "ours", the same handler
+// behind the framework's trustedip adapter wired as its documentation
+// says (nethttpmw.New with the server's ConnContext set to
+// nethttpmw.ConnContext, ginmw.Configure with the same ConnContext,
+// echomw.Configure served from e.Server, fasthttpmw.New,
+// grpcmw.ServerOptions), the handler never asking for the client, as
+// most requests of a real service never do; and "asks", the same wiring
+// with a handler that asks once (the adapter's ClientIP) and fails the
+// request unless the answer is the expected client. Every request
+// carries the same headers, including X-Forwarded-For "203.0.113.7,
+// 10.0.0.2" (metadata for gRPC), and arrives from 127.0.0.1; the
+// resolver trusts loopback and 10.0.0.0/8, so an ask walks three hops to
+// 203.0.113.7.
 //
 // # How it is measured
 //
@@ -37,14 +42,8 @@
 // time, roles swapped every round, comparing CPU time per request. Both
 // sides then live through the same moments of the machine.
 //
-// Options.FloorPairs measures, side by side too, bare against a third
-// server of each framework, its floor (see floor.go): what our adapter
-// does there short of resolving anything, the framework's share of
-// ours's cost. It also measures bare against a fourth, the least
-// resolver (see least.go): the floor plus the least work that decides
-// the harness's request, a lower bound on any client-IP middleware's
-// cost in that framework; and the least resolver against ours, which
-// measures directly what the contract's checks cost beyond that bound.
+// Options.AsksPairs measures, side by side too, bare against the asks
+// server: what a request costs whose handler asks once.
 //
 // One more comparison, Control, runs the fasthttp bare server against
 // itself. It measures nothing but the harness: how far from 100% a ratio
@@ -55,8 +54,8 @@
 // The servers run in a child process (the same binary, re-executed; see
 // ServeChild) pinned with sched_setaffinity to half of the machine's CPUs
 // with GOMAXPROCS set to match, and the load generator is pinned to the
-// other half. The bare and ours servers of a framework live in that one
-// child and are never loaded at the same time, so each side of every
+// other half. The servers of a framework live in that one child and are
+// never loaded at the same time in interleaved rounds, so each side of every
 // comparison has exactly the same CPUs. On systems without CPU affinity,
 // or with a single CPU, nothing is pinned and Result.Pinning says so.
 package e2e

@@ -25,12 +25,11 @@ type Options struct {
 	// comparison (see SideBySide), each side serving in each process
 	// half of them. 0, the default, measures nothing side by side.
 	SideBySidePairs int
-	// FloorPairs is the number of side-by-side rounds of bare against
-	// the framework's floor (see floor.go), as many of bare against its
-	// least resolver (see least.go) and as many of the least resolver
-	// against ours, per comparison, Control aside. 0, the default,
-	// measures none of them.
-	FloorPairs int
+	// AsksPairs is the number of side-by-side rounds of bare against
+	// the asks server, whose handler asks for the client once (see
+	// servers.go), per comparison, Control aside. 0, the default,
+	// measures none.
+	AsksPairs int
 	// Progress, if set, is told what Run is doing.
 	Progress func(string)
 }
@@ -95,20 +94,10 @@ type Comparison struct {
 	// SideBySide is the same comparison measured side by side, when
 	// Options.SideBySidePairs asked for it.
 	SideBySide *SideBySide `json:"side_by_side,omitempty"`
-	// Floor is bare against the framework's floor, side by side, when
-	// Options.FloorPairs asked for it: the share of ours's cost that
-	// any client-IP middleware pays in this framework.
-	Floor *SideBySide `json:"floor_side_by_side,omitempty"`
-	// Least is bare against the framework's least resolver, side by
-	// side, when Options.FloorPairs asked for it: the most of bare's
-	// throughput any client-IP middleware keeps in this framework.
-	Least *SideBySide `json:"least_side_by_side,omitempty"`
-	// OursOverLeast is the least resolver against ours, side by side,
-	// when Options.FloorPairs asked for it: what the checks the contract
-	// asks for cost beyond the least resolution, measured directly
-	// rather than as a ratio of Least and SideBySide, whose medians come
-	// from different rounds and carry both their spreads.
-	OursOverLeast *SideBySide `json:"ours_over_least_side_by_side,omitempty"`
+	// Asks is bare against the asks server, side by side, when
+	// Options.AsksPairs asked for it: what a request whose handler asks
+	// for its client once costs.
+	Asks *SideBySide `json:"asks_side_by_side,omitempty"`
 }
 
 // Result is what Run measured, and how.
@@ -159,7 +148,7 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 	// Side by side needs a second server process on the same CPUs. It
 	// idles through the interleaved rounds.
 	var c2 *child
-	if opts.SideBySidePairs > 0 || opts.FloorPairs > 0 {
+	if opts.SideBySidePairs > 0 || opts.AsksPairs > 0 {
 		if c2, err = startChild(res.ServerCPUs, pin, serverProcs); err != nil {
 			return res, err
 		}
@@ -187,14 +176,8 @@ func Run(ctx context.Context, opts Options, only ...string) (Result, error) {
 		if err == nil && opts.SideBySidePairs > 0 {
 			cmp.SideBySide, err = compareSideBySide(name, [2]string{"bare", "ours"}, opts.SideBySidePairs, [2]*child{c, c2}, opts)
 		}
-		if err == nil && opts.FloorPairs > 0 && name != Control {
-			cmp.Floor, err = compareSideBySide(name, [2]string{"bare", "floor"}, opts.FloorPairs, [2]*child{c, c2}, opts)
-			if err == nil {
-				cmp.Least, err = compareSideBySide(name, [2]string{"bare", "least"}, opts.FloorPairs, [2]*child{c, c2}, opts)
-			}
-			if err == nil {
-				cmp.OursOverLeast, err = compareSideBySide(name, [2]string{"least", "ours"}, opts.FloorPairs, [2]*child{c, c2}, opts)
-			}
+		if err == nil && opts.AsksPairs > 0 && name != Control {
+			cmp.Asks, err = compareSideBySide(name, [2]string{"bare", "asks"}, opts.AsksPairs, [2]*child{c, c2}, opts)
 		}
 		if err != nil {
 			return res, fmt.Errorf("e2e %s: %w", name, err)
@@ -250,7 +233,7 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 	// its goroutines and buffers landed), and keeping one set per side
 	// for a whole comparison would make that look like the adapter's
 	// doing. A bare-against-bare run shows it.
-	round := func(d time.Duration, side int) (r round, cpu time.Duration, cpuOK bool, err error) {
+	runSide := func(d time.Duration, side int) (r round, cpu time.Duration, cpuOK bool, err error) {
 		workers, err := dialAll(opts.Conns, dials[side])
 		if err != nil {
 			return r, 0, false, err
@@ -263,7 +246,7 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 	}
 	opts.Progress(name + ": warming up")
 	for side := range dials {
-		if _, _, _, err := round(opts.Warmup, side); err != nil {
+		if _, _, _, err := runSide(opts.Warmup, side); err != nil {
 			return cmp, err
 		}
 	}
@@ -284,7 +267,7 @@ func compare(name string, addrs map[string]string, pid int, opts Options) (Compa
 		}
 		var rps [2]float64
 		for _, s := range order {
-			r, used, ok, err := round(opts.Round, s)
+			r, used, ok, err := runSide(opts.Round, s)
 			cpuOK = cpuOK && ok
 			cpu[s] += used
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/valyala/fasthttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/trustedip/trustedip/core"
 	"github.com/trustedip/trustedip/echomw"
@@ -31,17 +32,19 @@ const (
 // serverConfig is the resolver every ours server uses.
 var serverConfig = core.Config{TrustedProxies: []string{"loopback", "10.0.0.0/8"}, Header: "X-Forwarded-For"}
 
-// Server kinds, one listener each: a framework and a variant: bare,
-// ours, the framework's floor (see floor.go), or its least resolver (see
-// least.go).
+// Server kinds, one listener each: a framework and a variant: bare, the
+// handler alone; ours, the framework's trustedip adapter wired as its
+// documentation says, with the same handler, which does not ask for the
+// client; or asks, the same adapter and wiring with a handler that asks
+// once and fails the request unless the answer is wantClient.
 var (
 	serverFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc"}
-	serverVariants   = []string{"bare", "ours", "floor", "least"}
+	serverVariants   = []string{"bare", "ours", "asks"}
 )
 
 var okBody = []byte("ok")
 
-// servers is every framework's bare and ours server, listening on
+// servers is every framework's servers of every variant, listening on
 // 127.0.0.1 ports of the system's choosing.
 type servers struct {
 	addrs map[string]string // "fw/variant" to host:port
@@ -86,35 +89,44 @@ func (s *servers) stop() {
 // serveOne serves variant of fw on ln, and returns the function that
 // stops it.
 func serveOne(fw, variant string, res *core.Resolver, ln net.Listener) (func(), error) {
-	if variant == "floor" || variant == "least" {
-		return serveFloor(fw, variant == "least", ln)
+	if variant == "bare" {
+		res = nil
 	}
-	ours := variant == "ours"
+	ask := variant == "asks"
 	switch fw {
 	case "nethttp":
-		return serveHTTP(ln, nethttpHandler(ours, res)), nil
+		h, cc := nethttpHandler(res, ask)
+		return serveHTTP(ln, &http.Server{Handler: h, ConnContext: cc}), nil
 	case "gin":
-		h, err := ginHandler(ours, res)
+		h, cc, err := ginHandler(res, ask)
 		if err != nil {
 			return nil, err
 		}
-		return serveHTTP(ln, h), nil
+		return serveHTTP(ln, &http.Server{Handler: h, ConnContext: cc}), nil
 	case "echo":
-		return serveHTTP(ln, echoHandler(ours, res)), nil
+		e, err := echoServer(res, ask)
+		if err != nil {
+			return nil, err
+		}
+		// echo's own server, as e.Start would serve it: Configure set
+		// its ConnContext.
+		e.Server.Handler = e
+		return serveHTTP(ln, e.Server), nil
 	case "fasthttp":
-		srv := &fasthttp.Server{Handler: fasthttpHandler(ours, res), Name: "e2e"}
+		srv := &fasthttp.Server{Handler: fasthttpHandler(res, ask), Name: "e2e"}
 		go srv.Serve(ln)
 		return func() { _ = srv.Shutdown() }, nil
 	case "grpc":
-		srv := grpcServer(ours, res)
+		srv := grpcServer(res, ask)
 		go srv.Serve(ln)
 		return srv.Stop, nil
 	}
 	return nil, fmt.Errorf("e2e: unknown framework %q", fw)
 }
 
-func serveHTTP(ln net.Listener, h http.Handler) func() {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serveHTTP serves srv on ln, with the same timeout for every variant.
+func serveHTTP(ln net.Listener, srv *http.Server) func() {
+	srv.ReadHeaderTimeout = 10 * time.Second
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err)
@@ -127,88 +139,93 @@ func serveHTTP(ln net.Listener, h http.Handler) func() {
 	}
 }
 
-// Every handler answers "ok". The ours handlers read the client their
-// adapter resolved, as an application would, and answer 500 (an error
-// for gRPC) unless it is wantClient, which the load generator counts as a
-// failure: a comparison against a misconfigured server stops.
+// Every handler answers "ok". With res nil the server is bare; otherwise
+// our adapter is wired in, and with ask the handler reads the client as
+// an application would and answers 500 (an error for gRPC) unless it is
+// wantClient, which the load generator counts as a failure: a comparison
+// against a misconfigured server stops. The ours and asks servers of a
+// framework are wired by the same code, so a test of the asks server's
+// answers tests the ours server's wiring too.
 
-func nethttpHandler(ours bool, res *core.Resolver) http.Handler {
+// nethttpHandler returns the handler and the server's ConnContext.
+func nethttpHandler(res *core.Resolver, ask bool) (http.Handler, func(context.Context, net.Conn) context.Context) {
 	mux := http.NewServeMux()
-	if !ours {
-		mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) { w.Write(okBody) })
-		return mux
-	}
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		if nethttpmw.ClientIP(r) != wantClient {
+		if ask && nethttpmw.ClientIP(r) != wantClient {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 		w.Write(okBody)
 	})
-	return nethttpmw.New(res)(mux)
+	if res == nil {
+		return mux, nil
+	}
+	return nethttpmw.New(res)(mux), nethttpmw.ConnContext(res)
 }
 
-func ginHandler(ours bool, res *core.Resolver) (http.Handler, error) {
+// ginHandler returns the engine and the server's ConnContext.
+func ginHandler(res *core.Resolver, ask bool) (http.Handler, func(context.Context, net.Conn) context.Context, error) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
-	if !ours {
-		engine.GET("/", func(c *gin.Context) { c.Data(http.StatusOK, "text/plain", okBody) })
-		return engine, nil
-	}
-	if err := ginmw.Configure(engine, res); err != nil {
-		return nil, err
+	var cc func(context.Context, net.Conn) context.Context
+	if res != nil {
+		if err := ginmw.Configure(engine, res); err != nil {
+			return nil, nil, err
+		}
+		cc = nethttpmw.ConnContext(res)
 	}
 	engine.GET("/", func(c *gin.Context) {
 		code := http.StatusOK
-		if ginmw.ClientIP(c) != wantClient {
+		if ask && ginmw.ClientIP(c) != wantClient {
 			code = http.StatusInternalServerError
 		}
 		c.Data(code, "text/plain", okBody)
 	})
-	return engine, nil
+	return engine, cc, nil
 }
 
-func echoHandler(ours bool, res *core.Resolver) http.Handler {
+// echoServer returns the Echo, whose e.Server serves it.
+func echoServer(res *core.Resolver, ask bool) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	if !ours {
-		e.GET("/", func(c echo.Context) error { return c.Blob(http.StatusOK, "text/plain", okBody) })
-		return e
+	if res != nil {
+		if err := echomw.Configure(e, res); err != nil {
+			return nil, err
+		}
 	}
-	echomw.Configure(e, res)
 	e.GET("/", func(c echo.Context) error {
 		code := http.StatusOK
-		if echomw.ClientIP(c) != wantClient {
+		if ask && echomw.ClientIP(c) != wantClient {
 			code = http.StatusInternalServerError
 		}
 		return c.Blob(code, "text/plain", okBody)
 	})
-	return e
+	return e, nil
 }
 
-func fasthttpHandler(ours bool, res *core.Resolver) fasthttp.RequestHandler {
-	if !ours {
-		return func(ctx *fasthttp.RequestCtx) { ctx.SetBody(okBody) }
-	}
-	return fasthttpmw.New(res, func(ctx *fasthttp.RequestCtx) {
-		if fasthttpmw.ClientIP(ctx) != wantClient {
+func fasthttpHandler(res *core.Resolver, ask bool) fasthttp.RequestHandler {
+	h := func(ctx *fasthttp.RequestCtx) {
+		if ask && fasthttpmw.ClientIP(ctx) != wantClient {
 			ctx.SetStatusCode(fasthttp.StatusInternalServerError)
 		}
 		ctx.SetBody(okBody)
-	})
+	}
+	if res == nil {
+		return h
+	}
+	return fasthttpmw.New(res, h)
 }
 
-func grpcServer(ours bool, res *core.Resolver) *grpc.Server {
-	if !ours {
+func grpcServer(res *core.Resolver, ask bool) *grpc.Server {
+	if res == nil {
 		srv := grpc.NewServer()
 		srv.RegisterService(&benchDesc, benchService{})
 		return srv
 	}
-	srv := grpc.NewServer(
-		grpc.UnaryInterceptor(grpcmw.UnaryServerInterceptor(res)),
-		grpc.StreamInterceptor(grpcmw.StreamServerInterceptor(res)),
-	)
-	srv.RegisterService(&benchDesc, benchService{check: func(ctx context.Context) bool {
-		return grpcmw.ClientIP(ctx) == wantClient
-	}})
+	srv := grpc.NewServer(grpcmw.ServerOptions(res, insecure.NewCredentials())...)
+	var check func(context.Context) bool
+	if ask {
+		check = func(ctx context.Context) bool { return grpcmw.ClientIP(ctx) == wantClient }
+	}
+	srv.RegisterService(&benchDesc, benchService{check: check})
 	return srv
 }

@@ -26,11 +26,10 @@ import (
 // an identical one measured 98.2% (97.0–100.1) over 200 pairs; with one
 // start and one deadline it measured 99.2% (97.4–100.8).
 
-// SideBySide is one comparison measured side by side: Base against
-// Against. Base is "bare", except in Comparison.OursOverLeast, where it
-// is "least". Against is "ours", except in Comparison.Floor ("floor") and
-// Comparison.Least ("least"). The Bare fields are Base's and the Ours
-// fields Against's.
+// SideBySide is one comparison measured side by side: Base ("bare")
+// against Against: "ours" (Comparison.SideBySide) or "asks"
+// (Comparison.Asks). The Bare fields are Base's and the Ours fields
+// Against's.
 type SideBySide struct {
 	Base    string `json:"base"`
 	Against string `json:"against"`

@@ -21,26 +21,23 @@ var palette = []color.Color{
 	color.RGBA{0x00, 0x72, 0xb2, 0xff}, // blue: ours
 	color.RGBA{0xd5, 0x5e, 0x00, 0xff}, // vermilion
 	color.RGBA{0x00, 0x9e, 0x73, 0xff}, // green
+	color.RGBA{0x56, 0xb4, 0xe9, 0xff}, // sky blue
+	color.RGBA{0xcc, 0x79, 0xa7, 0xff}, // reddish purple
 }
 
 // overheadChart is the in-process table as grouped bars: ns/op per
 // framework, one bar per setup.
 func overheadChart(r *Report, path string) error {
 	p := plot.New()
-	p.Title.Text = "One request in process, per framework (lower is better)"
+	p.Title.Text = "One request in process, per framework: CPU time (lower is better)"
 	p.Y.Label.Text = "ns per request"
-	width := vg.Points(11)
-	var fws []string
-	for _, fw := range adapterFrameworks {
-		if find(r.Adapters, fw, "bare") != nil {
-			fws = append(fws, fw)
-		}
-	}
-	for i, s := range adapterSetups {
+	fws, setups := adapterFrameworks(r), names(r.Adapters, "core")
+	width := vg.Points(66 / float64(len(setups)))
+	for i, s := range setups {
 		vals := make(plotter.Values, len(fws))
 		for j, fw := range fws {
 			if f := find(r.Adapters, fw, s); f != nil {
-				vals[j] = f.NsOp
+				vals[j] = f.cost()
 			}
 		}
 		bars, err := plotter.NewBarChart(vals, width)
@@ -49,7 +46,7 @@ func overheadChart(r *Report, path string) error {
 		}
 		bars.LineStyle.Width = 0
 		bars.Color = palette[i]
-		bars.Offset = width * vg.Length(float64(i)-float64(len(adapterSetups)-1)/2)
+		bars.Offset = width * vg.Length(float64(i)-float64(len(setups)-1)/2)
 		p.Add(bars)
 		p.Legend.Add(s, bars)
 	}
@@ -61,21 +58,22 @@ func overheadChart(r *Report, path string) error {
 	p.Y.Min = 0
 	var tallest float64
 	for _, f := range r.Adapters {
-		tallest = max(tallest, f.NsOp)
+		if f.Group != "core" {
+			tallest = max(tallest, f.cost())
+		}
 	}
 	p.Y.Max = 1.3 * tallest
 	p.Add(plotter.NewGrid())
 	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
 }
 
-// e2eChart shows each framework's end-to-end throughput with our adapter
-// as a percentage of bare, with its 95% interval, against the 97% line;
-// beside it, when measured, the side-by-side CPU ratio, the floor's (what
-// the framework's carrier costs any client-IP middleware) and the least
-// resolver's (the least any client-IP middleware costs there).
+// e2eChart shows each framework's side-by-side CPU ratio, bare's CPU per
+// request over ours, as a percentage, with its 95% interval, against the
+// 98.5% line; beside it the interleaved throughput ratio, and, when
+// measured, the side-by-side ratio of a handler that asks once.
 func e2eChart(r *Report, path string) error {
 	p := plot.New()
-	p.Title.Text = "End to end: our adapter as % of bare (whiskers: 95% interval; dashed: 97%)"
+	p.Title.Text = "End to end: our adapter as % of bare (whiskers: 95% interval; dashed: 98.5%)"
 	p.Y.Label.Text = "% of bare"
 	type series struct {
 		label string
@@ -93,13 +91,12 @@ func e2eChart(r *Report, path string) error {
 	}
 	cmps := r.EndToEnd.Comparisons
 	all := []*series{
-		{label: "throughput (interleaved)", color: palette[2]},
-		{label: "CPU per request (side by side)", color: palette[1]},
-		{label: "the framework's floor (side by side)", color: palette[0]},
-		{label: "the least resolver (side by side)", color: palette[4]},
+		{label: "no ask: CPU per request (side by side)", color: palette[2]},
+		{label: "no ask: throughput (interleaved)", color: palette[0]},
+		{label: "asks once: CPU per request (side by side)", color: palette[1]},
 	}
-	var names []string
-	lo, hi := 80.0, 105.0
+	var labels []string
+	lo, hi := 90.0, 102.0
 	for _, s := range all {
 		s.vals = make(plotter.Values, len(cmps))
 	}
@@ -108,16 +105,13 @@ func e2eChart(r *Report, path string) error {
 		if name == e2e.Control {
 			name = "control"
 		}
-		names = append(names, name)
-		add(all[0], i, c.MedianRatio, c.Low, c.High)
+		labels = append(labels, name)
 		if sb := c.SideBySide; sb != nil {
-			add(all[1], i, sb.MedianCPURatio, sb.Low, sb.High)
+			add(all[0], i, sb.MedianCPURatio, sb.Low, sb.High)
 		}
-		if f := c.Floor; f != nil {
-			add(all[2], i, f.MedianCPURatio, f.Low, f.High)
-		}
-		if l := c.Least; l != nil {
-			add(all[3], i, l.MedianCPURatio, l.Low, l.High)
+		add(all[1], i, c.MedianRatio, c.Low, c.High)
+		if a := c.Asks; a != nil {
+			add(all[2], i, a.MedianCPURatio, a.Low, a.High)
 		}
 	}
 	var shown []*series
@@ -150,14 +144,14 @@ func e2eChart(r *Report, path string) error {
 			return err
 		}
 	}
-	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 97}, {X: float64(len(cmps)) - 0.5, Y: 97}})
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 98.5}, {X: float64(len(cmps)) - 0.5, Y: 98.5}})
 	if err != nil {
 		return err
 	}
 	line.Color = palette[3]
 	line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(line)
-	p.NominalX(names...)
+	p.NominalX(labels...)
 	p.Y.Min, p.Y.Max = lo, hi+5 // room for the legend
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
@@ -187,7 +181,7 @@ func scalingChart(r *Report, path string) error {
 	p.Y.Label.Text = "ns per Resolve"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	for i, series := range scalingSeries {
+	for i, series := range groups(r.Scaling, "") {
 		var xys plotter.XYs
 		for _, f := range r.Scaling {
 			if f.Group != series {

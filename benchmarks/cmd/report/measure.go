@@ -37,8 +37,12 @@ type Figure struct {
 	Name  string `json:"name"`
 	Note  string `json:"note"`
 	// NsPerOp are the runs' ns/op, in run order; NsOp is their median.
-	NsPerOp     []float64 `json:"ns_per_op_runs"`
-	NsOp        float64   `json:"ns_per_op"`
+	NsPerOp []float64 `json:"ns_per_op_runs"`
+	NsOp    float64   `json:"ns_per_op"`
+	// CPUNsPerOp are the runs' process CPU time per op, for the setups
+	// that report it (benchmarks.CPUMetric), and CPUNsOp their median.
+	CPUNsPerOp  []float64 `json:"cpu_ns_per_op_runs,omitempty"`
+	CPUNsOp     float64   `json:"cpu_ns_per_op,omitempty"`
 	BytesPerOp  int64     `json:"bytes_per_op"`
 	AllocsPerOp int64     `json:"allocs_per_op"`
 	N           int       `json:"iterations"`
@@ -103,13 +107,27 @@ func benchAll(ctx context.Context, section string, setups []benchmarks.Setup, co
 			}
 			f := &figs[i]
 			f.NsPerOp = append(f.NsPerOp, float64(r.T.Nanoseconds())/float64(r.N))
+			if cpu, ok := r.Extra[benchmarks.CPUMetric]; ok {
+				f.CPUNsPerOp = append(f.CPUNsPerOp, cpu)
+			}
 			f.BytesPerOp, f.AllocsPerOp, f.N = r.AllocedBytesPerOp(), r.AllocsPerOp(), r.N
 		}
 	}
 	for i := range figs {
 		figs[i].NsOp = e2e.Median(figs[i].NsPerOp)
+		figs[i].CPUNsOp = e2e.Median(figs[i].CPUNsPerOp)
 	}
 	return figs, nil
+}
+
+// cost is the figure's CPU time per op where it was measured, else its
+// ns/op: on a shared machine the CPU time moves far less, since it does
+// not count the time the benchmark waited for a CPU.
+func (f *Figure) cost() float64 {
+	if f.CPUNsOp > 0 {
+		return f.CPUNsOp
+	}
+	return f.NsOp
 }
 
 // find returns the figure of group and name, or nil.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustedip/trustedip/benchmarks"
 	"github.com/trustedip/trustedip/benchmarks/e2e"
 )
 
@@ -39,7 +40,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append(append([]string{}, adapterFrameworks...), "realclientip", "go-proxyproto", "hops-walked", "trusted-prefixes", "pinned") {
+	for _, want := range append(append(append([]string{}, benchmarks.AdapterFrameworks...), benchmarks.AdapterSetupNames...), "realclientip", "go-proxyproto", "hops-walked", "trusted-prefixes", "pinned") {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("report.md does not mention %q", want)
 		}
@@ -56,30 +57,24 @@ func TestSmoke(t *testing.T) {
 		len(rep.EndToEnd.Comparisons) != len(e2e.Comparisons) || rep.Machine.GoVersion == "" || rep.Machine.Cores == 0 {
 		t.Errorf("report.json is missing a section: %+v", rep)
 	}
-	if want := len(e2e.Comparisons) + 5; len(rep.Checks) != want {
+	// One per comparison, two for the control; per framework one for a
+	// request that does not ask and one per asking setup measured
+	// against a native path (fasthttp has none); two for scaling.
+	if want := (len(e2e.Comparisons) + 1) + (len(benchmarks.AdapterFrameworks) + 2*(len(benchmarks.AdapterFrameworks)-1)) + 2; len(rep.Checks) != want {
 		t.Errorf("%d checks, want %d: %+v", len(rep.Checks), want, rep.Checks)
 	}
 	for _, c := range rep.EndToEnd.Comparisons {
 		if c.SideBySide == nil || c.SideBySide.MedianCPURatio <= 0 {
 			t.Errorf("%s: nothing measured side by side", c.Name)
 		}
-		if (c.Floor == nil) != (c.Name == e2e.Control) {
-			t.Errorf("%s: floor %+v", c.Name, c.Floor)
-		}
-		if (c.Least == nil) != (c.Name == e2e.Control) {
-			t.Errorf("%s: least resolver %+v", c.Name, c.Least)
-		}
-		if (c.OursOverLeast == nil) != (c.Name == e2e.Control) {
-			t.Errorf("%s: least resolver against ours %+v", c.Name, c.OursOverLeast)
+		if (c.Asks == nil) != (c.Name == e2e.Control) {
+			t.Errorf("%s: asks %+v", c.Name, c.Asks)
 		}
 	}
-	for _, want := range []string{"What each framework forces", "least resolver: bare → least", "least → ours, side by side"} {
+	for _, want := range []string{"bare → asks", "Side by side", "no ask − bare", "ask ÷ native"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("report.md has no %q", want)
 		}
-	}
-	if !bytes.Contains(md, []byte("Side by side")) {
-		t.Error("report.md does not explain the side-by-side figures")
 	}
 	for _, f := range rep.Adapters {
 		if f.NsOp <= 0 || len(f.NsPerOp) != 1 {
