@@ -10,7 +10,7 @@
 //     path every net/http-based adapter takes when a handler asks.
 //     Finding the peer, in the connection's record in the request's
 //     context, is timed, as gin's parsing of RemoteAddr is. The record is
-//     made with netconn.NewContext from the input's peer, since these
+//     made with netconn.NewInfoContext from the input's peer, since these
 //     peers are not loopback addresses a real connection could have.
 //   - ours-str: the same, plus Result.Addr.String(). Every peer below
 //     returns a string, so this column compares like with like when the

@@ -97,13 +97,13 @@ var peerLibs = []string{"ours", "ours-str", "gin", "echo", "chi", "realclientip"
 
 // newRequest builds the request once; the timed loops only read it. Its
 // context records its connection, as nethttpmw.ConnContext does on a real
-// server, but from a ConnInfo (netconn.NewContext), since the inputs'
+// server, but from a ConnInfo (netconn.NewInfoContext), since the inputs'
 // peers are not loopback addresses: nethttpmw.Peer then finds the socket
 // peer there, as it would in a server, and not the unattested text of
 // RemoteAddr, which would answer no-peer without resolving anything.
 func newRequest(in peerInput) *http.Request {
 	ap := netip.MustParseAddrPort(in.remoteAddr)
-	ctx := netconn.NewContext(context.Background(), &netconn.ConnInfo{SocketPeer: ap, Client: ap})
+	ctx := netconn.NewInfoContext(context.Background(), &netconn.ConnInfo{SocketPeer: ap, Client: ap})
 	r := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://example.com/", nil)
 	r.RemoteAddr = in.remoteAddr
 	r.Header = http.Header{in.header: {in.value}}
