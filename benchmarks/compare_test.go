@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/peer"
 
 	"github.com/trustedip/trustedip/core"
+	"github.com/trustedip/trustedip/internal/sockettest"
 	"github.com/trustedip/trustedip/nethttpmw"
 )
 
@@ -539,6 +540,12 @@ func oursClientIP(t *testing.T, cfg core.Config, r *http.Request) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The connection r came from, as the README's server records it.
+	remote := r.RemoteAddr
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && a.Network() == "unix" {
+		remote = "@"
+	}
+	r = r.WithContext(nethttpmw.ConnContext(res)(r.Context(), sockettest.Conn(remote)))
 	var got string
 	nethttpmw.New(res)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got = nethttpmw.ClientIP(r)
