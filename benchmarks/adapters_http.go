@@ -16,10 +16,11 @@ import (
 // setup's ConnContext (servedContext). Middleware that needs a changed
 // request makes its own copy, as it would in a server.
 type httpHarness struct {
-	h http.Handler
-	r *http.Request
-	w *recorder
-	l handlerLog
+	h      http.Handler
+	r      *http.Request
+	remote string // the RemoteAddr net/http writes, restored for each request
+	w      *recorder
+	l      handlerLog
 }
 
 // connContext is an http.Server's ConnContext.
@@ -35,12 +36,16 @@ func newHTTPHarness(tb testing.TB, from string, build func(l *handlerLog) (http.
 	h.h = handler
 	h.r = httptest.NewRequestWithContext(ctx, http.MethodGet, "http://example.com/", nil)
 	h.r.RemoteAddr = remote
+	h.remote = remote
 	h.r.Header = http.Header{"X-Forwarded-For": {adapterXFF}}
 	return h
 }
 
+// serve serves the request again, as net/http hands over each one: with
+// the RemoteAddr it wrote, which ginmw rewrites in place.
 func (h *httpHarness) serve() {
 	h.w.reset()
+	h.r.RemoteAddr = h.remote
 	h.h.ServeHTTP(h.w, h.r)
 }
 
