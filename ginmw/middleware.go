@@ -121,13 +121,14 @@ const refusedKey = "github.com/trustedip/trustedip/ginmw.refused"
 // engine returns.
 func (i *installed) handle(c *gin.Context) {
 	r := c.Request
-	result := i.res.Resolve(i.m.Peer(r), r.Header)
+	peer := i.m.Peer(r)
+	result := i.res.Resolve(peer, r.Header)
 	if !i.o.Admit(r.Context(), result) {
 		c.Set(refusedKey, true)
 		return
 	}
 	r, _ = i.m.Prepare(r) // r itself, unless it must carry the resolver
-	if onUnixListener(r.Context()) {
+	if peer.IsUnix() && onUnixListener(r.Context()) {
 		r = hideUnixListener(r)
 	}
 	var buf [64]byte
