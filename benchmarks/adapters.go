@@ -74,7 +74,7 @@ var AdapterSetupNames = []string{SetupBare, SetupStore, SetupOursNoAsk, SetupOur
 
 // AdapterFrameworks are the frameworks of the adapter benchmarks, in the
 // order they run.
-var AdapterFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc-unary", "grpc-stream"}
+var AdapterFrameworks = []string{"nethttp", "gin", "echo", "fasthttp", "grpc-unary", "grpc-stream", "otelhttp"}
 
 // adapterFramework is how one framework serves the adapter benchmarks'
 // request: a note for each setup it has, in AdapterSetupNames' order
@@ -114,6 +114,7 @@ func adapterFrameworks() []adapterFramework {
 		{"fasthttp", fasthttpNotes, newFasthttpHarness},
 		{"grpc-unary", grpcUnaryNotes, newGRPCUnaryHarness},
 		{"grpc-stream", grpcStreamNotes, newGRPCStreamHarness},
+		{"otelhttp", otelNotes, newOTelHarness},
 	}
 }
 
