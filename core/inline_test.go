@@ -24,8 +24,7 @@ func TestInlining(t *testing.T) {
 		"(*tracer).note",
 		"traceHop[go.shape.string]",
 		"traceHop[go.shape.[]uint8]",
-		"(*Resolver).ResolveValues",
-		"(*Resolver).ResolveBytes",
+		"(*Resolver).ResolveValues", // ResolveBytes is kept out of line: see its doc
 		"Provenance.vouches",
 		"lower",
 		"isTchar",

@@ -196,6 +196,13 @@ func (r *Resolver) ResolveValues(p Peer, lines []string) Result {
 // ResolveBytes is Resolve for header lines given as byte slices, such as
 // fasthttp's, read in place without copying. The slices are only read
 // during the call; the Result holds no reference to them.
+//
+// It is kept out of line (go:noinline): inlined, its call to the generic
+// decider would reach the caller's package without the escape facts that
+// say the lines are only read, and a caller's stack array of lines, as
+// fasthttpmw keeps, would move to the heap on every request.
+//
+//go:noinline
 func (r *Resolver) ResolveBytes(p Peer, lines [][]byte) Result {
 	return decide(r, r.state.Load(), p, lines)
 }
