@@ -107,3 +107,16 @@ func TestReadRegularCompares(t *testing.T) {
 		t.Errorf("long file, changed at its end: %v", err)
 	}
 }
+
+// TestLoadsBackToBack: a load that has returned has let the source go, so
+// the next one, however soon, is not refused as busy.
+func TestLoadsBackToBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.txt")
+	writeFile(t, path, "198.51.100.0/24\n")
+	src := File(path, WithFormat(core.FormatLines))
+	for i := range 2000 {
+		if _, err := src.Load(context.Background()); err != nil {
+			t.Fatalf("load %d: %v", i, err)
+		}
+	}
+}

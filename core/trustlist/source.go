@@ -50,14 +50,18 @@ func (s *Source) Load(ctx context.Context) (*core.TrustSet, error) {
 	// Load returns when ctx is done, and holds busy until it ends.
 	done := make(chan result, 1)
 	go func() {
-		defer func() { <-s.busy }()
+		var r result
 		data, err := s.read(ctx, s.opts.maxBytes)
 		if err != nil {
-			done <- result{nil, err}
-			return
+			r.err = err
+		} else {
+			r.set, r.err = core.ReadTrustSet(bytes.NewReader(data), s.opts.format)
 		}
-		set, err := core.ReadTrustSet(bytes.NewReader(data), s.opts.format)
-		done <- result{set, err}
+		// The token goes back before the result does: a caller that
+		// loads again as soon as this one returns must not find the
+		// source busy.
+		<-s.busy
+		done <- r
 	}()
 	select {
 	case r := <-done:
